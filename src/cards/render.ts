@@ -1,0 +1,108 @@
+/**
+ * Recommendation[] -> CDS Hooks cards: the Markdown detail from
+ * hooks/cards/, the stratification headline, evidence lines (value, date,
+ * reference), the guideline source, links, and draft ServiceRequest
+ * suggestions with stable uuids.
+ */
+import Mustache from 'mustache';
+import type { Recommendation } from '../clinical/recommend';
+import type { ClinicalSettings } from '../clinical/settings';
+import type { Stratification } from '../clinical/stratify';
+import { describeStratification } from '../clinical/summary';
+import type { Card, Link, Suggestion } from '../cds/schemas';
+import type { CardCatalog, SuggestionTemplate } from './catalog';
+import { escapeMarkdown } from './markdown';
+import { uuidV5 } from './uuid';
+import { buildView, type CardView } from './view';
+
+export interface RenderContext {
+  patientId: string;
+  settings: ClinicalSettings;
+}
+
+const SUMMARY_MAX = 139;
+
+export function renderCards(recs: Recommendation[], st: Stratification, catalog: CardCatalog, ctx: RenderContext): Card[] {
+  const headline = describeStratification(st.summary);
+  return recs.map((rec) => renderCard(rec, st, catalog, ctx, headline));
+}
+
+function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalog, ctx: RenderContext, headline: string): Card {
+  const def = catalog.cards[rec.code];
+  const view = buildView(rec, st, ctx.settings, headline, def.sourceLabel);
+  const cardUuid = uuidV5(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
+
+  const detail = Mustache.render(catalog.layout, view, { body: def.body }, { escape: escapeMarkdown })
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  const summary = truncate(plain(Mustache.render(def.summary, view, {}, { escape: String })), SUMMARY_MAX);
+
+  const links: Link[] = [
+    ...def.links.map((l) => ({
+      label: plain(Mustache.render(l.label, view, {}, { escape: String })),
+      url: Mustache.render(l.url, view, {}, { escape: encodeURIComponent }),
+      type: 'absolute' as const,
+    })),
+    { label: `Guideline: ${def.sourceLabel}`, url: def.sourceUrl, type: 'absolute' as const },
+  ];
+
+  const suggestions = (def.suggestions ?? [])
+    .filter((s) => offered(s, view))
+    .map((s) => suggestion(s, cardUuid, ctx.patientId, catalog.localCodeSystem, rec.code));
+
+  const card: Card = {
+    uuid: cardUuid,
+    summary,
+    indicator: rec.indicator,
+    detail,
+    source: {
+      label: def.sourceLabel,
+      url: def.sourceUrl,
+      topic: { system: catalog.system, code: rec.code, display: def.display },
+    },
+    links,
+  };
+  if (suggestions.length > 0) {
+    card.suggestions = suggestions;
+    card.selectionBehavior = suggestions.length === 1 ? 'at-most-one' : 'any';
+  }
+  return card;
+}
+
+function offered(s: SuggestionTemplate, view: CardView): boolean {
+  if (s.when !== undefined && !view[s.when]) return false;
+  if (s.unless !== undefined && view[s.unless]) return false;
+  return true;
+}
+
+/** A draft ServiceRequest proposal: the clinician reviews and signs it in the EHR. */
+function suggestion(s: SuggestionTemplate, cardUuid: string, patientId: string, localSystem: string, code: string): Suggestion {
+  return {
+    label: s.label,
+    uuid: uuidV5(`suggestion|${cardUuid}|${s.key}`),
+    ...(s.isRecommended !== undefined ? { isRecommended: s.isRecommended } : {}),
+    actions: [
+      {
+        type: 'create',
+        description: s.label,
+        resource: {
+          resourceType: 'ServiceRequest',
+          status: 'draft',
+          intent: 'proposal',
+          subject: { reference: `Patient/${patientId}` },
+          code: { coding: [{ system: localSystem, code: s.code, display: s.text }], text: s.text },
+          reasonCode: [{ text: `Relapsed acute lymphoblastic leukemia (CDS recommendation: ${code})` }],
+        },
+      },
+    ],
+  };
+}
+
+/** Summaries are plain text. */
+function plain(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/[,;:]\s*$/, '').trim();
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}

@@ -1,0 +1,144 @@
+/**
+ * Prefetch resolution (cds-hooks.md): per key, present -> use; null -> no
+ * data; OperationOutcome (alone or in a Bundle) -> the client failed, do not
+ * retry, carry on without it; absent (or no prefetch at all) -> fetch it from
+ * the FHIR server when a fetcher is given. Resources are flattened out of
+ * Bundles and counted once by the PatientRecord.
+ */
+import type { FhirResource } from '../patient/records';
+import { CdsError } from './errors';
+
+export type KeyState = 'prefetched' | 'null' | 'fetched' | 'failed' | 'missing';
+
+export interface ResolvedData {
+  resources: FhirResource[];
+  /** Per prefetch key: how its data was obtained. */
+  keys: Record<string, KeyState>;
+  /** Keys whose data could not be obtained, with a reason, for the cards. */
+  unavailable: { key: string; reason: string }[];
+}
+
+/** Fetches the data of missing keys (FHIR server fallback); returns per-key results. */
+export type MissingKeyFetcher = (keys: string[]) => Promise<Record<string, { resources: FhirResource[] } | { error: string }>>;
+
+/** Human words for the cards: which data a key holds. */
+export const KEY_DESCRIPTIONS: Record<string, string> = {
+  patient: 'patient demographics',
+  conditions: 'conditions (diagnoses)',
+  observations: 'laboratory results (marrow blasts, MRD, CD19/CD22, BCR-ABL1, CSF)',
+  procedures: 'procedures (HSCT, CAR-T, lumbar puncture)',
+  medicationRequests: 'medication orders',
+  medicationAdministrations: 'medication administrations',
+  medicationStatements: 'medication statements',
+  serviceRequests: 'referrals (HSCT)',
+  researchSubjects: 'research study enrolment',
+};
+
+export function describeKey(key: string): string {
+  return KEY_DESCRIPTIONS[key] ?? key;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * A prefetch value's resources. Returns `failed` with a reason when the client
+ * put an OperationOutcome where the data should be.
+ */
+export function readPrefetchValue(value: unknown): { resources: FhirResource[] } | { failed: string } {
+  if (!isObject(value) || typeof value.resourceType !== 'string') throw new CdsError(400, 'invalid', 'a prefetch value is not a FHIR resource');
+  if (value.resourceType === 'OperationOutcome') return { failed: outcomeText(value) };
+  if (value.resourceType !== 'Bundle') return { resources: [value as FhirResource] };
+  const entries = value.entry;
+  if (entries === undefined) return { resources: [] };
+  if (!Array.isArray(entries)) throw new CdsError(400, 'invalid', 'a prefetch Bundle has an entry that is not an array');
+  const resources: FhirResource[] = [];
+  let failure: string | undefined;
+  for (const entry of entries) {
+    if (!isObject(entry)) throw new CdsError(400, 'invalid', 'a prefetch Bundle entry is not an object');
+    const r = entry.resource;
+    if (r === undefined) continue;
+    if (!isObject(r) || typeof r.resourceType !== 'string') throw new CdsError(400, 'invalid', 'a prefetch Bundle entry holds something that is not a FHIR resource');
+    // An OperationOutcome in a searchset is a warning (search mode "outcome") unless it is all there is.
+    if (r.resourceType === 'OperationOutcome') {
+      failure = outcomeText(r);
+      continue;
+    }
+    resources.push(r as FhirResource);
+  }
+  if (failure !== undefined && resources.length === 0 && hasErrorIssue(entries)) return { failed: failure };
+  return { resources };
+}
+
+function hasErrorIssue(entries: unknown[]): boolean {
+  return entries.some((e) => {
+    const r = isObject(e) ? e.resource : undefined;
+    return isObject(r) && r.resourceType === 'OperationOutcome' && Array.isArray(r.issue) && r.issue.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal'));
+  });
+}
+
+function outcomeText(oo: Record<string, unknown>): string {
+  const issues = Array.isArray(oo.issue) ? oo.issue : [];
+  const first = issues.find(isObject);
+  const text = first && (typeof first.diagnostics === 'string' ? first.diagnostics : isObject(first.details) && typeof first.details.text === 'string' ? first.details.text : undefined);
+  return `the EHR reported an error${text ? `: ${String(text).slice(0, 200)}` : ''}`;
+}
+
+/** Resolve every key of the service's prefetch templates. */
+export async function resolvePrefetch(
+  templateKeys: readonly string[],
+  prefetch: Record<string, unknown> | undefined,
+  fetchMissing?: MissingKeyFetcher,
+): Promise<ResolvedData> {
+  const resources: FhirResource[] = [];
+  const keys: Record<string, KeyState> = {};
+  const unavailable: ResolvedData['unavailable'] = [];
+  const missing: string[] = [];
+  for (const key of templateKeys) {
+    const value = prefetch?.[key];
+    if (value === undefined) {
+      missing.push(key);
+      continue;
+    }
+    if (value === null) {
+      keys[key] = 'null';
+      continue;
+    }
+    const read = readPrefetchValue(value);
+    if ('failed' in read) {
+      keys[key] = 'failed';
+      unavailable.push({ key, reason: read.failed });
+      continue;
+    }
+    keys[key] = 'prefetched';
+    resources.push(...read.resources);
+  }
+  // Keys the service does not know are still read (a client may send extra data), never trusted to be filtered.
+  for (const [key, value] of Object.entries(prefetch ?? {})) {
+    if (templateKeys.includes(key) || value === null) continue;
+    const read = readPrefetchValue(value);
+    if ('resources' in read) resources.push(...read.resources);
+  }
+  if (missing.length > 0) {
+    if (fetchMissing) {
+      const fetched = await fetchMissing(missing);
+      for (const key of missing) {
+        const result = fetched[key];
+        if (result && 'resources' in result) {
+          keys[key] = 'fetched';
+          resources.push(...result.resources);
+        } else {
+          keys[key] = 'failed';
+          unavailable.push({ key, reason: result?.error ?? 'not fetched' });
+        }
+      }
+    } else {
+      for (const key of missing) {
+        keys[key] = 'missing';
+        unavailable.push({ key, reason: 'not prefetched and no FHIR server to fetch it from' });
+      }
+    }
+  }
+  return { resources, keys, unavailable };
+}

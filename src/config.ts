@@ -1,0 +1,95 @@
+/**
+ * Configuration: read from the environment once, validated with zod; a bad
+ * value stops start-up with a message naming the variable.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from './clinical/settings';
+
+/** The project root (the folder with package.json), from src/ or dist/src/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'hooks'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+const int = (def: number) => z.coerce.number().int().positive().default(def);
+const num = (def: number) => z.coerce.number().positive().default(def);
+
+/** Clinical thresholds: CDS_<SETTING_IN_SNAKE_CASE>, e.g. CDS_EARLY_MARROW_MONTHS=36. */
+const CLINICAL_ENV: Record<keyof ClinicalSettings, string> = {
+  earlyMarrowMonths: 'CDS_EARLY_MARROW_MONTHS',
+  earlyExtramedullaryMonths: 'CDS_EARLY_EXTRAMEDULLARY_MONTHS',
+  bfmVeryEarlyMonths: 'CDS_BFM_VERY_EARLY_MONTHS',
+  marrowBlastRelapsePercent: 'CDS_MARROW_BLAST_RELAPSE_PERCENT',
+  mrdNegativePercent: 'CDS_MRD_NEGATIVE_PERCENT',
+  cogMrdPercent: 'CDS_COG_MRD_PERCENT',
+  antigenPositivePercent: 'CDS_ANTIGEN_POSITIVE_PERCENT',
+  distinctRelapseDays: 'CDS_DISTINCT_RELAPSE_DAYS',
+  relapseWindowDays: 'CDS_RELAPSE_WINDOW_DAYS',
+  diagnosisGraceMonths: 'CDS_DIAGNOSIS_GRACE_MONTHS',
+  refractoryAfterDays: 'CDS_REFRACTORY_AFTER_DAYS',
+  tisagenlecleucelMaxAge: 'CDS_TISAGENLECLEUCEL_MAX_AGE',
+  adultCarTMinAge: 'CDS_ADULT_CAR_T_MIN_AGE',
+};
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CDS_HOOKS_DIR: z.string().optional(),
+  CDS_VALUESET_DIR: z.string().min(1).optional(),
+  CDS_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i).default('5mb'),
+  CDS_REQUEST_TIMEOUT_MS: int(10_000),
+  CDS_FETCH_TIMEOUT_MS: int(2_000),
+  CDS_FETCH_DEADLINE_MS: int(4_000),
+  CDS_FETCH_MAX_PAGES: int(20),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  hooksDir: string;
+  valueSetDir?: string;
+  bodyLimit: string;
+  requestTimeoutMs: number;
+  fetch: { timeoutMs: number; deadlineMs: number; maxPages: number };
+  clinical: ClinicalSettings;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const clinical = { ...DEFAULT_CLINICAL_SETTINGS };
+  for (const [key, name] of Object.entries(CLINICAL_ENV) as [keyof ClinicalSettings, string][]) {
+    if (env[name] === undefined) continue;
+    const v = num(DEFAULT_CLINICAL_SETTINGS[key]).safeParse(env[name]);
+    if (!v.success) throw new ConfigError(`invalid configuration: ${name} must be a positive number`);
+    clinical[key] = v.data;
+  }
+  const root = projectRoot();
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    production: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    hooksDir: resolve(e.CDS_HOOKS_DIR ?? join(root, 'hooks')),
+    valueSetDir: e.CDS_VALUESET_DIR ? resolve(e.CDS_VALUESET_DIR) : undefined,
+    bodyLimit: e.CDS_BODY_LIMIT,
+    requestTimeoutMs: e.CDS_REQUEST_TIMEOUT_MS,
+    fetch: { timeoutMs: e.CDS_FETCH_TIMEOUT_MS, deadlineMs: e.CDS_FETCH_DEADLINE_MS, maxPages: e.CDS_FETCH_MAX_PAGES },
+    clinical,
+  };
+}

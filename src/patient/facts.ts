@@ -1,0 +1,308 @@
+/**
+ * FHIR resources -> PatientFacts (clinical-logic.md section 1). The only code
+ * that knows FHIR resource shapes: it reads them with compiled FHIRPath and
+ * matches codes through the value sets. Every fact keeps its evidence.
+ */
+import type {
+  AgentClass,
+  AllConditionFinding,
+  DatedEvent,
+  DiseaseStatusFinding,
+  Evidence,
+  MrdResult,
+  PatientFacts,
+  QualitativeResult,
+  SiteKind,
+  TherapyExposure,
+} from '../clinical/types';
+import type { Coding, Terminology, ValueSetId } from '../terminology/valuesets';
+import { codings, firstDate, paths, strings, toIsoDate } from './paths';
+import { PatientRecord, referenceOf, type FhirResource } from './records';
+import { readAntigen, readDetection, readLineage, readMarrowBlasts, readMrd, readPositivity, reportsT315I } from './results';
+
+const IGNORED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
+const IGNORED_STATUS = new Set(['entered-in-error', 'cancelled', 'not-done', 'registered', 'preparation', 'not-taken', 'revoked']);
+const RELAPSE_CLINICAL_STATUS = new Set(['relapse', 'recurrence']);
+/** Medication statuses that count as given (reinduction). */
+const GIVEN_STATUS = new Set(['active', 'completed', 'on-hold', 'in-progress']);
+/** Statuses that count as prior exposure (stopped still exposed the patient). */
+const EXPOSED_STATUS = new Set([...GIVEN_STATUS, 'stopped']);
+const ONGOING_STATUS = new Set(['active', 'on-hold', 'in-progress']);
+const OPEN_REFERRAL_STATUS = new Set(['active', 'draft', 'on-hold']);
+/** ResearchSubject statuses meaning the patient is in (or being enrolled on) a study. */
+const ON_TRIAL_STATUS = new Set(['screening', 'eligible', 'pending-on-study', 'on-study', 'on-study-intervention', 'on-study-observation']);
+const ABL1_GENE = /\bABL1\b|HGNC:76\b/i;
+
+export interface ExtractionOptions {
+  antigenPositivePercent: number;
+  /** Data the service could not obtain (shown on the cards). */
+  unavailableData?: string[];
+}
+
+export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminology, options: ExtractionOptions): PatientFacts {
+  const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
+  const live = (type: string): FhirResource[] => record.ofType(type).filter(isLive);
+
+  const patient = live('Patient')[0];
+  const conditions = live('Condition');
+  const allConditions = conditions.map((c) => readAllCondition(c, t)).filter((c): c is AllConditionFinding => c !== undefined);
+  const allConditionRefs = new Set(
+    conditions.filter((c) => isAllCondition(c, t)).map((c) => referenceOf(c)),
+  );
+
+  const facts: PatientFacts = {
+    birthDate: patient ? toIsoDate(paths.birthDate(patient)[0]) : undefined,
+    allConditions,
+    immunophenotypeLineage: [],
+    bcrAbl1: [],
+    abl1Mutation: [],
+    t315i: [],
+    cd19: [],
+    cd22: [],
+    marrowBlasts: [],
+    mrd: [],
+    csfBlasts: [],
+    csfWbc: [],
+    lumbarPunctures: [],
+    diseaseStatus: [],
+    therapies: [],
+    hsct: [],
+    hsctReferrals: [],
+    trialEnrolments: [],
+    unavailableData: [...(options.unavailableData ?? [])],
+  };
+
+  for (const obs of live('Observation')) readObservation(obs, t, options.antigenPositivePercent, allConditionRefs, facts);
+
+  for (const proc of live('Procedure')) {
+    const cs = codings(paths.codings(proc));
+    const date = firstDate(paths.procedureDate(proc));
+    if (t.any('hsct', cs)) facts.hsct.push(event(proc, 'Haematopoietic stem cell transplant', date));
+    if (t.any('lumbar-puncture', cs)) facts.lumbarPunctures.push(event(proc, 'Lumbar puncture', date));
+    if (t.any('car-t', cs)) {
+      facts.therapies.push({
+        agent: 'car-t',
+        name: text(proc) ?? 'CAR T-cell therapy',
+        date,
+        ongoing: false,
+        isReinductionAgent: false,
+        evidence: evidence(proc, 'CAR T-cell therapy', date, text(proc)),
+      });
+    }
+  }
+
+  for (const type of ['MedicationRequest', 'MedicationAdministration', 'MedicationStatement'] as const) {
+    for (const med of live(type)) {
+      const therapy = readTherapy(med, type, record, t);
+      if (therapy) facts.therapies.push(therapy);
+    }
+  }
+
+  for (const sr of live('ServiceRequest')) {
+    const status = strings(paths.status(sr))[0] ?? '';
+    if (OPEN_REFERRAL_STATUS.has(status) && t.any('hsct-referral', codings(paths.serviceRequestCodings(sr)))) {
+      facts.hsctReferrals.push(evidence(sr, 'HSCT referral', firstDate([sr.authoredOn]), status));
+    }
+  }
+  // "Awaiting transplantation of bone marrow" recorded as a Condition also counts as referred.
+  for (const c of conditions.filter(isLive)) {
+    const clinical = strings(paths.clinicalStatus(c));
+    const active = clinical.length === 0 || clinical.some((s) => s === 'active' || s === 'recurrence' || s === 'relapse');
+    if (active && t.any('hsct-referral', codings(paths.codings(c)))) facts.hsctReferrals.push(evidence(c, 'Awaiting transplantation', conditionDate(c)));
+  }
+
+  for (const rs of live('ResearchSubject')) {
+    const status = strings(paths.status(rs))[0] ?? '';
+    if (ON_TRIAL_STATUS.has(status)) facts.trialEnrolments.push(evidence(rs, 'Research study enrolment', firstDate([(rs.period as { start?: string } | undefined)?.start]), status));
+  }
+
+  return facts;
+}
+
+/** Not entered-in-error, cancelled, refuted, not done. */
+function isLive(r: FhirResource): boolean {
+  if (strings(paths.verificationStatus(r)).some((s) => IGNORED_VERIFICATION.has(s))) return false;
+  const status = r.status;
+  return !(typeof status === 'string' && IGNORED_STATUS.has(status));
+}
+
+function allCodings(c: FhirResource): Coding[] {
+  return [...codings(paths.codings(c)), ...codings(paths.histologyCodings(c))];
+}
+
+function isAllCondition(c: FhirResource, t: Terminology): boolean {
+  return t.any('all-diagnosis', allCodings(c));
+}
+
+function conditionDate(c: FhirResource): string | undefined {
+  return firstDate(paths.conditionOnset(c), paths.recordedDate(c));
+}
+
+function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding | undefined {
+  const cs = allCodings(c);
+  if (!t.any('all-diagnosis', cs)) return undefined;
+  const b = t.any('b-all', cs);
+  const tl = t.any('t-all', cs);
+  const clinical = strings(paths.clinicalStatus(c));
+  const isRelapseRecord = t.any('all-relapse', cs);
+  const date = conditionDate(c);
+  const label = isRelapseRecord ? 'Relapse recorded' : t.any('all-remission', cs) ? 'ALL in remission recorded' : 'ALL diagnosis';
+  return {
+    isRelapseRecord,
+    isPostTransplantRelapseRecord: cs.some((x) => x.system === 'http://snomed.info/sct' && x.code === '234522008'),
+    isRemissionRecord: t.any('all-remission', cs),
+    clinicalStatusRelapse: clinical.some((s) => RELAPSE_CLINICAL_STATUS.has(s)),
+    date,
+    lineage: b && !tl ? 'B' : tl && !b ? 'T' : undefined,
+    phPositiveMorphology: t.any('ph-positive-morphology', cs),
+    sites: bodySites(c, t),
+    evidence: evidence(c, label, date, [text(c), clinical.length ? `clinical status ${clinical.join(', ')}` : undefined].filter(Boolean).join('; ') || undefined),
+  };
+}
+
+function bodySites(r: FhirResource, t: Terminology): SiteKind[] {
+  const sites = new Set<SiteKind>();
+  for (const coding of codings(paths.bodySiteCodings(r))) {
+    if (t.has('bone-marrow-site', coding)) sites.add('marrow');
+    else if (t.has('cns-site', coding)) sites.add('cns');
+    else if (t.has('testis-site', coding)) sites.add('testicular');
+    else if (coding.code) sites.add('other');
+  }
+  return [...sites];
+}
+
+function readObservation(obs: FhirResource, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
+  const cs = codings(paths.codings(obs));
+  const date = firstDate(paths.observationDate(obs), paths.issued(obs));
+  const qualitative = (label: string, read: { positivity: QualitativeResult['positivity']; percent?: number; display: string }): QualitativeResult => ({
+    date,
+    positivity: read.positivity,
+    percent: read.percent,
+    evidence: evidence(obs, label, date, read.display),
+  });
+
+  if (t.any('marrow-blasts', cs)) {
+    const r = readMarrowBlasts(obs);
+    facts.marrowBlasts.push({ date, percent: r.percent, evidence: evidence(obs, 'Marrow blasts', date, r.display) });
+  }
+  if (t.any('mrd', cs)) {
+    const r = readMrd(obs, t);
+    const mrd: MrdResult = { date, percent: r.percent, comparator: r.comparator, coded: r.coded, unreadable: r.unreadable, evidence: evidence(obs, 'MRD', date, r.display) };
+    facts.mrd.push(mrd);
+  }
+  if (t.any('cd19-blasts', cs)) facts.cd19.push(qualitative('CD19 on blasts', readAntigen(obs, t, antigenPercent)));
+  if (t.any('cd22-blasts', cs)) facts.cd22.push(qualitative('CD22 on blasts', readAntigen(obs, t, antigenPercent)));
+  if (t.any('bcr-abl1', cs)) facts.bcrAbl1.push(qualitative('BCR-ABL1', readDetection(obs, t)));
+  if (t.any('abl1-mutation', cs) && isAbl1Study(obs, cs, t)) {
+    const r = readPositivity(obs, t);
+    facts.abl1Mutation.push(qualitative('ABL1 kinase-domain mutation', r));
+    if (reportsT315I(obs)) facts.t315i.push(evidence(obs, 'ABL1 T315I mutation', date, 'T315I reported'));
+  }
+  if (t.any('csf-blasts', cs)) facts.csfBlasts.push(qualitative('CSF blasts', readDetection(obs, t)));
+  if (t.any('csf-wbc', cs)) facts.csfWbc.push(event(obs, 'CSF white cell count', date, valueDisplay(obs)));
+  if (t.any('immunophenotype-report', cs)) {
+    const lineage = readLineage(obs, t);
+    if (lineage) facts.immunophenotypeLineage.push({ lineage, date, evidence: evidence(obs, 'Immunophenotype', date, `${lineage}-lineage`) });
+  }
+  if (t.any('cancer-disease-status', cs)) {
+    const focus = strings(paths.focusReferences(obs));
+    // mCODE requires focus on the cancer condition; a status with no focus is taken as about the ALL.
+    const aboutAll = focus.length === 0 || focus.some((f) => [...allConditionRefs].some((ref) => f === ref || f.endsWith(`/${ref}`)));
+    if (aboutAll) facts.diseaseStatus.push(readDiseaseStatus(obs, t, date));
+  }
+}
+
+/** LOINC 69548-6 is a generic variant assessment: it counts only when the gene studied is ABL1. */
+function isAbl1Study(obs: FhirResource, cs: Coding[], t: Terminology): boolean {
+  const generic = cs.some((c) => c.system === 'http://loinc.org' && c.code === '69548-6');
+  const local = cs.some((c) => t.has('abl1-mutation', c) && !(c.system === 'http://loinc.org' && c.code === '69548-6'));
+  if (local || !generic) return true;
+  const components = [
+    ...strings(paths.componentText(obs)),
+    ...codings(paths.componentCodings(obs)).map((c) => `${c.code ?? ''} ${(c as { display?: string }).display ?? ''}`),
+  ];
+  return components.some((s) => ABL1_GENE.test(s)) || ABL1_GENE.test(strings(paths.codeText(obs)).join(' '));
+}
+
+function readDiseaseStatus(obs: FhirResource, t: Terminology, date: string | undefined): DiseaseStatusFinding {
+  const v = paths.value(obs)[0] as { coding?: Coding[]; text?: string } | undefined;
+  const cs = v?.coding ?? [];
+  const status = t.any('cancer-disease-status-worsened', cs) ? 'worsened' : t.any('cancer-disease-status-remission', cs) ? 'remission' : 'other';
+  return { date, status, sites: bodySites(obs, t), evidence: evidence(obs, 'Cancer disease status', date, v?.text ?? (cs[0] as { display?: string } | undefined)?.display ?? status) };
+}
+
+function readTherapy(med: FhirResource, type: 'MedicationRequest' | 'MedicationAdministration' | 'MedicationStatement', record: PatientRecord, t: Terminology): TherapyExposure | undefined {
+  const status = typeof med.status === 'string' ? med.status : 'unknown';
+  if (!EXPOSED_STATUS.has(status)) return undefined;
+  const cs = medicationCodings(med, record);
+  const agent = agentClass(cs, t);
+  if (!agent) return undefined;
+  const date =
+    type === 'MedicationRequest' ? firstDate(paths.requestDate(med)) : type === 'MedicationAdministration' ? firstDate(paths.administrationDate(med)) : firstDate(paths.statementDate(med));
+  const name = medicationName(med, record) ?? agent;
+  return {
+    agent,
+    name,
+    date,
+    ongoing: ONGOING_STATUS.has(status),
+    isReinductionAgent: GIVEN_STATUS.has(status) && t.any('reinduction-agents', cs),
+    evidence: evidence(med, name, date, status),
+  };
+}
+
+/** medicationCodeableConcept, or the contained / bundled Medication's code and ingredients. */
+function medicationCodings(med: FhirResource, record: PatientRecord): Coding[] {
+  const direct = codings(paths.medicationCodings(med));
+  const medication = referencedMedication(med, record);
+  return medication ? [...direct, ...codings(paths.medicationIngredientCodings(medication))] : direct;
+}
+
+function referencedMedication(med: FhirResource, record: PatientRecord): FhirResource | undefined {
+  const ref = strings(paths.medicationReference(med))[0];
+  if (!ref) return undefined;
+  if (ref.startsWith('#')) {
+    return (paths.contained(med) as FhirResource[]).find((c) => c.resourceType === 'Medication' && `#${c.id}` === ref);
+  }
+  const found = record.resolve(ref);
+  return found?.resourceType === 'Medication' ? found : undefined;
+}
+
+function medicationName(med: FhirResource, record: PatientRecord): string | undefined {
+  const direct = strings(paths.medicationCodeText(med))[0];
+  if (direct) return direct;
+  const m = referencedMedication(med, record);
+  return m ? strings(paths.codeText(m))[0] : undefined;
+}
+
+const AGENT_ORDER: [ValueSetId, AgentClass][] = [
+  ['car-t', 'car-t'],
+  ['blinatumomab', 'blinatumomab'],
+  ['inotuzumab', 'inotuzumab'],
+  ['nelarabine', 'nelarabine'],
+  ['ponatinib', 'ponatinib'],
+  ['tki', 'tki'],
+  ['reinduction-agents', 'other-reinduction'],
+];
+
+function agentClass(cs: Coding[], t: Terminology): AgentClass | undefined {
+  return AGENT_ORDER.find(([vs]) => t.any(vs, cs))?.[1];
+}
+
+function text(r: FhirResource): string | undefined {
+  return strings(paths.codeText(r))[0];
+}
+
+function valueDisplay(obs: FhirResource): string | undefined {
+  const v = paths.value(obs)[0] as { value?: number; unit?: string } | string | undefined;
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof v.value === 'number') return `${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+  return undefined;
+}
+
+function evidence(r: FhirResource, label: string, date?: string, value?: string): Evidence {
+  return { label, reference: referenceOf(r), ...(date ? { date } : {}), ...(value ? { value } : {}) };
+}
+
+function event(r: FhirResource, label: string, date?: string, value?: string): DatedEvent {
+  return { date, evidence: evidence(r, label, date, value) };
+}
