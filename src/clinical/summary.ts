@@ -26,13 +26,28 @@ export function ordinal(n: number): string {
 }
 
 export function describeStratification(s: StratificationSummary): string {
-  const timing = s.timing === 'unknown' ? 'Timing-unknown' : `${capitalise(s.timing)} (${s.monthsFromDiagnosis} months)`;
-  const em = s.extramedullarySites?.length ? ` (${s.extramedullarySites.map((x) => (x === 'cns' ? 'CNS' : x)).join(', ')})` : '';
-  const site = s.site === 'isolated-extramedullary' && em ? `isolated extramedullary${em}` : s.site === 'combined' ? `combined marrow${em.replace(' (', ' + ').replace(')', '')}` : SITE_WORDS[s.site];
-  const ph = s.ph === 'unknown' ? 'Ph-status-unknown' : `Ph-${s.ph}`;
-  const lineage = s.lineage === 'unknown' ? 'ALL of unknown lineage' : `${s.lineage}-ALL`;
+  const unknowns: string[] = [];
+  if (s.timing === 'unknown') unknowns.push('timing unknown');
+  if (s.site === 'unknown') unknowns.push('site unknown');
+  const timing = s.timing === 'unknown' ? '' : `${s.timing} (${s.monthsFromDiagnosis} months) `;
+  const em = (s.extramedullarySites ?? []).map((x) => (x === 'cns' ? 'CNS' : x));
+  const site =
+    s.site === 'unknown'
+      ? ''
+      : s.site === 'combined' && em.length
+        ? `combined marrow + ${em.join(' + ')} `
+        : s.site === 'isolated-extramedullary' && em.length
+          ? `isolated extramedullary (${em.join(', ')}) `
+          : `${SITE_WORDS[s.site]} `;
+  const relapse = capitalise(`${timing}${site}relapse${unknowns.length ? ` (${unknowns.join(', ')})` : ''}`);
   const afterHsct = s.relapseAfterHsct ? ' after prior HSCT' : '';
-  return `${timing} ${site} relapse${afterHsct} of ${ph} ${lineage}, ${ordinal(s.relapseNumber)} relapse, ${PHASE_WORDS[s.phase]}`;
+  const disease =
+    s.lineage === 'unknown'
+      ? `ALL (lineage unknown, ${s.ph === 'unknown' ? 'Ph status unknown' : `Ph-${s.ph}`})`
+      : s.ph === 'unknown'
+        ? `${s.lineage}-ALL (Ph status unknown)`
+        : `Ph-${s.ph} ${s.lineage}-ALL`;
+  return `${relapse}${afterHsct} of ${disease}, ${ordinal(s.relapseNumber)} relapse, ${PHASE_WORDS[s.phase]}`;
 }
 
 function capitalise(x: string): string {
