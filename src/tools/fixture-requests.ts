@@ -1,0 +1,91 @@
+/**
+ * Builds the complete CDS Hooks request for a fixture patient Bundle, the way
+ * an EHR that prefetches everything would send it: each prefetch key of the
+ * service definition filled with a searchset Bundle of that resource type
+ * (`null` when the search found nothing), referenced Medications included.
+ *
+ *   npm run fixtures:requests      (rewrites fixtures/requests/*.json)
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uuidV5 } from '../cards/uuid';
+import type { FhirResource } from '../patient/records';
+
+/** The resource type each prefetch key searches. */
+export function templateResourceType(template: string): string {
+  return template.split(/[/?]/)[0];
+}
+
+export interface FixtureBundle {
+  resourceType: 'Bundle';
+  entry?: { resource?: FhirResource }[];
+}
+
+export function bundleResources(bundle: FixtureBundle): FhirResource[] {
+  return (bundle.entry ?? []).map((e) => e.resource).filter((r): r is FhirResource => r !== undefined);
+}
+
+export function patientIdOf(resources: FhirResource[]): string {
+  const patient = resources.find((r) => r.resourceType === 'Patient');
+  if (!patient?.id) throw new Error('fixture bundle has no Patient with an id');
+  return patient.id;
+}
+
+/** Prefetch values for the service's templates, from a fixture's resources. */
+export function prefetchFor(resources: FhirResource[], templates: Record<string, string>): Record<string, unknown> {
+  const prefetch: Record<string, unknown> = {};
+  const medications = resources.filter((r) => r.resourceType === 'Medication');
+  for (const [key, template] of Object.entries(templates)) {
+    const type = templateResourceType(template);
+    if (!template.includes('?')) {
+      prefetch[key] = resources.find((r) => r.resourceType === type) ?? null;
+      continue;
+    }
+    const matches = resources.filter((r) => r.resourceType === type);
+    if (matches.length === 0) {
+      prefetch[key] = null;
+      continue;
+    }
+    const included = type.startsWith('Medication') ? medications.filter((m) => matches.some((r) => JSON.stringify(r).includes(`Medication/${m.id}`))) : [];
+    prefetch[key] = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      entry: [
+        ...matches.map((resource) => ({ fullUrl: `urn:fixture:${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+        ...included.map((resource) => ({ fullUrl: `urn:fixture:Medication/${resource.id}`, resource, search: { mode: 'include' } })),
+      ],
+    };
+  }
+  return prefetch;
+}
+
+export function fixtureRequest(name: string, bundle: FixtureBundle, templates: Record<string, string>): Record<string, unknown> {
+  const resources = bundleResources(bundle);
+  return {
+    hook: 'patient-view',
+    hookInstance: uuidV5(`fixture-request|${name}`),
+    context: { userId: 'Practitioner/fixture-oncologist', patientId: patientIdOf(resources) },
+    prefetch: prefetchFor(resources, templates),
+  };
+}
+
+function main(): void {
+  // Imported lazily so the module stays usable from tests without the whole knowledge load.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadConfig } = require('../config') as typeof import('../config');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadKnowledge } = require('../knowledge') as typeof import('../knowledge');
+  const config = loadConfig();
+  const { service } = loadKnowledge(config.hooksDir);
+  const root = join(config.hooksDir, '..', 'fixtures');
+  const names = readdirSync(join(root, 'patients')).filter((f) => f.endsWith('.json')).sort();
+  for (const file of names) {
+    const name = file.replace(/\.json$/, '');
+    const bundle = JSON.parse(readFileSync(join(root, 'patients', file), 'utf8')) as FixtureBundle;
+    writeFileSync(join(root, 'requests', file), `${JSON.stringify(fixtureRequest(name, bundle, service.prefetch), null, 2)}\n`);
+  }
+  process.stdout.write(`wrote ${names.length} requests to ${join(root, 'requests')}\n`);
+}
+
+if (require.main === module) main();
