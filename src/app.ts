@@ -8,13 +8,20 @@ import type { Logger } from 'pino';
 import { CdsError, operationOutcome } from './cds/errors';
 import { cdsRouter, type CdsRouteDeps } from './cds/routes';
 import type { Config } from './config';
+import { fetcherFactory } from './cds/fhir-access';
 
 export interface AppDeps extends CdsRouteDeps {
   config: Config;
   logger: Logger;
 }
 
-export function createApp(deps: AppDeps): express.Express {
+export function createApp(input: AppDeps): express.Express {
+  const deps: AppDeps = {
+    ...input,
+    fetcherFor:
+      input.fetcherFor ??
+      fetcherFactory({ settings: input.config.fetch, logger: input.logger, allowlist: input.config.fhirServerAllowlist }),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -49,6 +49,7 @@ const EnvSchema = z.object({
   CDS_FETCH_TIMEOUT_MS: int(2_000),
   CDS_FETCH_DEADLINE_MS: int(4_000),
   CDS_FETCH_MAX_PAGES: int(20),
+  CDS_FHIR_SERVER_ALLOWLIST: z.string().optional(),
 });
 
 export interface Config {
@@ -61,6 +62,8 @@ export interface Config {
   bodyLimit: string;
   requestTimeoutMs: number;
   fetch: { timeoutMs: number; deadlineMs: number; maxPages: number };
+  /** FHIR servers the service may call when the caller's issuer names none (default: loopback only). */
+  fhirServerAllowlist: string[];
   clinical: ClinicalSettings;
 }
 
@@ -92,6 +95,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.CDS_BODY_LIMIT,
     requestTimeoutMs: e.CDS_REQUEST_TIMEOUT_MS,
     fetch: { timeoutMs: e.CDS_FETCH_TIMEOUT_MS, deadlineMs: e.CDS_FETCH_DEADLINE_MS, maxPages: e.CDS_FETCH_MAX_PAGES },
+    fhirServerAllowlist: (e.CDS_FHIR_SERVER_ALLOWLIST ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     clinical,
   };
 }

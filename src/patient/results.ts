@@ -42,7 +42,7 @@ function isCodeableConcept(v: unknown): v is { coding?: { system?: string; code?
 /** Percent from a UCUM `%` quantity, or a fraction (unit `1`) times 100; undefined for any other unit. */
 export function quantityPercent(q: Quantity): number | undefined {
   if (q.value === undefined || !Number.isFinite(q.value)) return undefined;
-  const unit = q.code ?? q.unit;
+  const unit = q.code ?? (q.unit === 'percent' ? '%' : q.unit);
   const ucum = q.system === undefined || q.system === UCUM;
   if (unit === '%' && ucum) return q.value;
   if (unit === '1' && ucum) return q.value * 100;
@@ -87,7 +87,7 @@ export function textPositivity(text: string): Reading {
 
 /** Surface antigen on blasts: percent >= threshold is positive; else a qualitative reading. */
 export function readAntigen(obs: unknown, t: Terminology, positivePercent: number): Reading {
-  const v = valueOf(obs);
+  const v = quantityValue(obs);
   if (isQuantity(v)) {
     const p = quantityPercent(v);
     if (p === undefined) return { positivity: 'unknown', display: `could not be read (unit "${v.unit ?? v.code ?? 'none'}")` };
@@ -110,9 +110,24 @@ export function readDetection(obs: unknown, t: Terminology): Reading {
   return readPositivity(obs, t);
 }
 
+/** "<0.01 %", "45%", "0.5 percent" as a percent quantity; undefined for any other text. */
+export function percentFromText(text: string): Quantity | undefined {
+  const m = /^\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?(?:e-?\d+)?)\s*(%|percent)\s*$/i.exec(text);
+  if (!m) return undefined;
+  return { value: Number(m[2]), comparator: m[1] as Quantity['comparator'], code: '%' };
+}
+
+/** The value as a quantity, including a percent written as text. */
+function quantityValue(obs: unknown): Quantity | undefined {
+  const v = valueOf(obs);
+  if (isQuantity(v)) return v;
+  if (typeof v === 'string') return percentFromText(v);
+  return undefined;
+}
+
 /** Marrow blasts in percent; undefined when not a percent quantity. */
 export function readMarrowBlasts(obs: unknown): { percent?: number; display: string } {
-  const v = valueOf(obs);
+  const v = quantityValue(obs);
   if (isQuantity(v)) {
     const p = quantityPercent(v);
     if (p !== undefined && v.comparator === undefined) return { percent: p, display: formatPercent(p) };
@@ -124,7 +139,7 @@ export function readMarrowBlasts(obs: unknown): { percent?: number; display: str
 
 /** MRD normalised to percent: `%` as is, unit `1` times 100, comparators kept, "not detected" negative. */
 export function readMrd(obs: unknown, t: Terminology): Omit<MrdResult, 'date' | 'evidence'> & { display: string } {
-  const v = valueOf(obs);
+  const v = quantityValue(obs);
   if (isQuantity(v)) {
     const p = quantityPercent(v);
     if (p === undefined) return { unreadable: true, display: `could not be read (${v.value} ${v.unit ?? v.code ?? 'no unit'}: not % or a fraction)` };

@@ -49,21 +49,18 @@ export type ValueSetId = (typeof VALUE_SET_IDS)[number];
 
 export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
 
-const ValueSetFile = z.object({
-  resourceType: z.literal('ValueSet'),
-  id: z.string().min(1),
-  url: z.string().optional(),
-  compose: z.object({
-    include: z
-      .array(
-        z.object({
-          system: z.string().min(1),
-          concept: z.array(z.object({ code: z.string().min(1), display: z.string().optional() })).min(1),
-        }),
-      )
-      .min(1),
-  }),
-});
+const Concepts = z.array(z.object({ code: z.string().min(1), display: z.string().optional() })).min(1);
+
+/** A ValueSet with explicit concepts in `compose.include` and/or an `expansion.contains` list. */
+const ValueSetFile = z
+  .object({
+    resourceType: z.literal('ValueSet'),
+    id: z.string().min(1),
+    url: z.string().optional(),
+    compose: z.object({ include: z.array(z.object({ system: z.string().min(1), concept: Concepts })).min(1) }).optional(),
+    expansion: z.object({ contains: z.array(z.object({ system: z.string().min(1), code: z.string().min(1) })).min(1) }).optional(),
+  })
+  .refine((v) => v.compose !== undefined || v.expansion !== undefined, { message: 'needs compose.include with explicit concepts or expansion.contains' });
 
 export interface Coding {
   system?: string;
@@ -174,5 +171,8 @@ function knownId(id: string, file: string): ValueSetId {
 }
 
 function flatten(vs: z.infer<typeof ValueSetFile>): { system: string; code: string }[] {
-  return vs.compose.include.flatMap((inc) => inc.concept.map((c) => ({ system: inc.system, code: c.code })));
+  return [
+    ...(vs.compose?.include ?? []).flatMap((inc) => inc.concept.map((c) => ({ system: inc.system, code: c.code }))),
+    ...(vs.expansion?.contains ?? []).map((c) => ({ system: c.system, code: c.code })),
+  ];
 }

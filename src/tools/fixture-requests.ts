@@ -9,12 +9,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uuidV5 } from '../cards/uuid';
+import { templateResourceType } from '../cds/templates';
 import type { FhirResource } from '../patient/records';
-
-/** The resource type each prefetch key searches. */
-export function templateResourceType(template: string): string {
-  return template.split(/[/?]/)[0];
-}
 
 export interface FixtureBundle {
   resourceType: 'Bundle';

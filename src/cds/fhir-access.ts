@@ -1,0 +1,72 @@
+/**
+ * Which FHIR servers the service may call, and the fetcher for a request.
+ * A `fhirServer` off the allowlist is refused without any network call.
+ */
+import type { Logger } from 'pino';
+import { createFhirFetcher, type FetchSettings } from './fhir-fetch';
+import type { MissingKeyFetcher } from './prefetch';
+import type { CdsRequest } from './schemas';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * True when `fhirServer` is allowed: it starts with one of the allowlist's base
+ * URLs (compared by origin and path prefix), or, with no allowlist, is on loopback.
+ */
+export function isAllowedFhirServer(fhirServer: string, allowlist: readonly string[] | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(fhirServer);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username || url.password) return false;
+  if (!allowlist || allowlist.length === 0) return LOOPBACK_HOSTS.has(url.hostname);
+  return allowlist.some((entry) => {
+    try {
+      const allowed = new URL(entry);
+      const path = allowed.pathname.replace(/\/+$/, '');
+      return allowed.origin === url.origin && (url.pathname === path || url.pathname.startsWith(`${path}/`) || path === '');
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface FhirAccessOptions {
+  settings: FetchSettings;
+  logger: Logger;
+  /** Allowed FHIR server base URLs; empty = loopback only. */
+  allowlist?: readonly string[];
+  fetchImpl?: typeof fetch;
+}
+
+/** The fetcher for missing prefetch keys of this request, or one that refuses (no fhirServer / not allowed). */
+export function fetcherFactory(options: FhirAccessOptions) {
+  return (request: CdsRequest, templates: Record<string, string>, allowlist: readonly string[] | undefined = options.allowlist): MissingKeyFetcher | undefined => {
+    const server = request.fhirServer;
+    if (!server) return undefined;
+    if (!isAllowedFhirServer(server, allowlist)) {
+      options.logger.warn({ fhirServerHost: safeHost(server) }, 'fhirServer not on the allowlist; not called');
+      return async (keys) => Object.fromEntries(keys.map((k) => [k, { error: 'the FHIR server is not on this service\'s allowlist' }]));
+    }
+    return createFhirFetcher({
+      fhirServer: server,
+      accessToken: request.fhirAuthorization?.access_token,
+      context: request.context,
+      templates,
+      settings: options.settings,
+      logger: options.logger,
+      fetchImpl: options.fetchImpl,
+    });
+  };
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid)';
+  }
+}
