@@ -9,10 +9,13 @@ import { CdsError, operationOutcome } from './cds/errors';
 import { cdsRouter, type CdsRouteDeps } from './cds/routes';
 import type { Config } from './config';
 import { fetcherFactory } from './cds/fhir-access';
+import { boundBody, corsPolicy, securityHeaders } from './http/hardening';
 
 export interface AppDeps extends CdsRouteDeps {
   config: Config;
   logger: Logger;
+  /** False while shutting down (readiness probe). */
+  isReady?: () => boolean;
 }
 
 export function createApp(input: AppDeps): express.Express {
@@ -25,14 +28,18 @@ export function createApp(input: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('json replacer', undefined);
+  app.set('query parser', 'simple');
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.config.corsOrigins));
   app.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'], strict: true }));
+  app.use(boundBody({ maxDepth: deps.config.maxJsonDepth, maxPrefetchResources: deps.config.maxPrefetchResources }));
 
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
   app.get('/health/ready', (_req, res) => {
-    res.json({ status: 'ready' });
+    const ready = deps.isReady?.() ?? true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'shutting-down' });
   });
 
   app.use(cdsRouter(deps));

@@ -50,6 +50,10 @@ const EnvSchema = z.object({
   CDS_FETCH_DEADLINE_MS: int(4_000),
   CDS_FETCH_MAX_PAGES: int(20),
   CDS_FHIR_SERVER_ALLOWLIST: z.string().optional(),
+  CDS_CORS_ORIGINS: z.string().default('*'),
+  CDS_MAX_JSON_DEPTH: int(64),
+  CDS_MAX_PREFETCH_RESOURCES: int(20_000),
+  CDS_SHUTDOWN_GRACE_MS: int(10_000),
 });
 
 export interface Config {
@@ -64,6 +68,10 @@ export interface Config {
   fetch: { timeoutMs: number; deadlineMs: number; maxPages: number };
   /** FHIR servers the service may call when the caller's issuer names none (default: loopback only). */
   fhirServerAllowlist: string[];
+  corsOrigins: string[];
+  maxJsonDepth: number;
+  maxPrefetchResources: number;
+  shutdownGraceMs: number;
   clinical: ClinicalSettings;
 }
 
@@ -95,7 +103,15 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.CDS_BODY_LIMIT,
     requestTimeoutMs: e.CDS_REQUEST_TIMEOUT_MS,
     fetch: { timeoutMs: e.CDS_FETCH_TIMEOUT_MS, deadlineMs: e.CDS_FETCH_DEADLINE_MS, maxPages: e.CDS_FETCH_MAX_PAGES },
-    fhirServerAllowlist: (e.CDS_FHIR_SERVER_ALLOWLIST ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    fhirServerAllowlist: list(e.CDS_FHIR_SERVER_ALLOWLIST),
+    corsOrigins: list(e.CDS_CORS_ORIGINS),
+    maxJsonDepth: e.CDS_MAX_JSON_DEPTH,
+    maxPrefetchResources: e.CDS_MAX_PREFETCH_RESOURCES,
+    shutdownGraceMs: e.CDS_SHUTDOWN_GRACE_MS,
     clinical,
   };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 }

@@ -1,14 +1,15 @@
 /**
  * The process: read configuration, load the knowledge in hooks/, serve.
- * Refuses to start on a broken configuration or knowledge file.
+ * Refuses to start on a broken configuration or knowledge file; stops
+ * gracefully on SIGTERM / SIGINT, finishing requests in flight.
  */
-import { createApp } from './app';
-import { loadConfig } from './config';
-import { loadKnowledge } from './knowledge';
+import { loadConfig, type Config } from './config';
+import { loadKnowledge, type Knowledge } from './knowledge';
 import { createLogger } from './logger';
+import { startServer } from './server';
 
-function main(): void {
-  let config;
+async function main(): Promise<void> {
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -16,29 +17,33 @@ function main(): void {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  let knowledge;
+  let knowledge: Knowledge;
   try {
     knowledge = loadKnowledge(config.hooksDir, config.valueSetDir);
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'cannot load hooks/ knowledge');
     process.exit(1);
   }
-  const app = createApp({ config, logger, knowledge, settings: config.clinical });
-  const server = app.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port, valueSetDir: config.valueSetDir ?? null }, `relapsed-ALL CDS service listening: discovery at http://localhost:${port}/cds-services`);
-  });
-  server.requestTimeout = config.requestTimeoutMs;
-  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  process.on('unhandledRejection', (reason) => logger.error({ reason: String(reason) }, 'unhandled rejection'));
 
+  const running = await startServer({ config, logger, knowledge, settings: config.clinical });
+  logger.info(
+    { port: running.port, valueSetDir: config.valueSetDir ?? null },
+    `relapsed-ALL CDS service listening: discovery at http://localhost:${running.port}/cds-services`,
+  );
+
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 10_000).unref();
+    void running.close().then(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();
