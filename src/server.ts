@@ -3,7 +3,7 @@
  * stalled clients from holding it, and a graceful stop that finishes the
  * requests in flight.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app';
 
@@ -19,15 +19,18 @@ export function startServer(deps: Omit<AppDeps, 'isReady'>, port = deps.config.p
   let ready = true;
   const app = createApp({ ...deps, isReady: () => ready });
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const timeout = deps.config.requestTimeoutMs;
+    // Bodies that trickle in (slowloris) are cut by the request timeout, checked every
+    // second (Node's default check interval is 30 s); sockets that idle are cut too.
+    const server = createServer(
+      { requestTimeout: timeout, headersTimeout: Math.min(timeout, 60_000), connectionsCheckingInterval: Math.min(1_000, timeout), keepAliveTimeout: 5_000 },
+      app,
+    );
+    server.setTimeout(timeout);
     server.once('error', reject);
+    server.listen(port, host);
     server.once('listening', () => {
       const actual = (server.address() as AddressInfo).port;
-      server.requestTimeout = deps.config.requestTimeoutMs;
-      server.headersTimeout = Math.min(deps.config.requestTimeoutMs, 60_000);
-      server.keepAliveTimeout = 5_000;
-      // Bodies that trickle in (slowloris) are cut by the request timeout; sockets that idle too.
-      server.setTimeout(deps.config.requestTimeoutMs);
       const close = (): Promise<void> =>
         new Promise((done) => {
           ready = false;
