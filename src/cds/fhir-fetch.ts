@@ -73,12 +73,16 @@ function decodeSafely(v: string): string {
   }
 }
 
-/** Medication searches ask the server to include the referenced Medication in the same round trip. */
-const MEDICATION_INCLUDE: Record<string, string> = {
-  MedicationRequest: 'MedicationRequest:medication',
-  MedicationAdministration: 'MedicationAdministration:medication',
-  MedicationStatement: 'MedicationStatement:medication',
-};
+/** `Medication/<id>` references of fetched medication resources that the fetch did not bring. */
+export function unresolvedMedicationReferences(resources: FhirResource[]): string[] {
+  const present = new Set(resources.filter((r) => r.resourceType === 'Medication').map((r) => `Medication/${r.id}`));
+  const wanted = new Set<string>();
+  for (const r of resources) {
+    const ref = (r.medicationReference as { reference?: unknown } | undefined)?.reference;
+    if (typeof ref === 'string' && /^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref) && !present.has(ref)) wanted.add(ref);
+  }
+  return [...wanted];
+}
 
 export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher {
   const base = options.fhirServer.replace(/\/+$/, '');
@@ -94,8 +98,7 @@ export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher 
         if (!filled) return [key, { error: 'the query template could not be filled from the context' }];
         const type = templateResourceType(template);
         const isSearch = filled.includes('?');
-        let url = `${base}/${encodeQuery(filled)}`;
-        if (isSearch && MEDICATION_INCLUDE[type]) url += `&_include=${encodeQueryValue(MEDICATION_INCLUDE[type])}`;
+        const url = `${base}/${encodeQuery(filled)}`;
         try {
           const resources = isSearch ? await searchAllPages(url, type) : [await readOne(url, type)];
           return [key, { resources }];
@@ -104,6 +107,18 @@ export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher 
           options.logger.warn({ key, reason }, 'FHIR fetch failed');
           return [key, { error: reason }];
         }
+      }),
+    );
+    // Medications referenced by the fetched orders / administrations / statements are read
+    // in a second, parallel step (prefetch templates may not use _include), under the same deadline.
+    await Promise.all(
+      results.map(async ([key, result]) => {
+        if (!('resources' in result)) return;
+        const refs = unresolvedMedicationReferences(result.resources);
+        const medications = await Promise.all(refs.map((ref) => readOne(`${base}/${ref}`, 'Medication').catch(() => undefined)));
+        const found = medications.filter((m): m is FhirResource => m !== undefined);
+        result.resources.push(...found);
+        if (found.length < refs.length) options.logger.warn({ key, missing: refs.length - found.length }, 'referenced Medication not fetched');
       }),
     );
     return Object.fromEntries(results);

@@ -171,8 +171,23 @@ function bodySites(r: FhirResource, t: Terminology): SiteKind[] {
   return [...sites];
 }
 
+/** Value sets an Observation can belong to; anything else is skipped after one code lookup. */
+const OBSERVATION_SETS: ValueSetId[] = [
+  'marrow-blasts',
+  'mrd',
+  'cd19-blasts',
+  'cd22-blasts',
+  'bcr-abl1',
+  'abl1-mutation',
+  'csf-blasts',
+  'csf-wbc',
+  'immunophenotype-report',
+  'cancer-disease-status',
+];
+
 function readObservation(obs: FhirResource, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
   const cs = codings(paths.codings(obs));
+  if (!OBSERVATION_SETS.some((vs) => t.any(vs, cs))) return;
   const date = firstDate(paths.observationDate(obs), paths.issued(obs));
   const qualitative = (label: string, read: { positivity: QualitativeResult['positivity']; percent?: number; display: string }): QualitativeResult => ({
     date,
