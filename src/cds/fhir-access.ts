@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { createFhirFetcher, type FetchSettings } from './fhir-fetch';
-import type { MissingKeyFetcher } from './prefetch';
+import type { FhirFallback } from './prefetch';
 import type { CdsRequest } from './schemas';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -44,12 +44,18 @@ export interface FhirAccessOptions {
 
 /** The fetcher for missing prefetch keys of this request, or one that refuses (no fhirServer / not allowed). */
 export function fetcherFactory(options: FhirAccessOptions) {
-  return (request: CdsRequest, templates: Record<string, string>, allowlist: readonly string[] | undefined = options.allowlist): MissingKeyFetcher | undefined => {
+  return (request: CdsRequest, templates: Record<string, string>, allowlist: readonly string[] | undefined = options.allowlist): FhirFallback | undefined => {
     const server = request.fhirServer;
     if (!server) return undefined;
     if (!isAllowedFhirServer(server, allowlist)) {
       options.logger.warn({ fhirServerHost: safeHost(server) }, 'fhirServer not on the allowlist; not called');
-      return async (keys) => Object.fromEntries(keys.map((k) => [k, { error: 'the FHIR server is not on this service\'s allowlist' }]));
+      const refused = 'the FHIR server is not on this service\'s allowlist';
+      return {
+        fetchMissing: async (keys) => Object.fromEntries(keys.map((k) => [k, { error: refused }])),
+        followPages: async () => {
+          throw new Error(refused);
+        },
+      };
     }
     return createFhirFetcher({
       fhirServer: server,

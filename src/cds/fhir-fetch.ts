@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { FhirResource } from '../patient/records';
-import type { MissingKeyFetcher } from './prefetch';
+import type { FhirFallback } from './prefetch';
 import { templateResourceType } from './templates';
 
 export interface FetchSettings {
@@ -84,13 +84,28 @@ export function unresolvedMedicationReferences(resources: FhirResource[]): strin
   return [...wanted];
 }
 
-export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher {
+export function createFhirFetcher(options: FhirFetchOptions): FhirFallback {
   const base = options.fhirServer.replace(/\/+$/, '');
   const origin = new URL(base).origin;
   const doFetch = options.fetchImpl ?? fetch;
 
-  return async (keys: string[]) => {
-    const deadline = AbortSignal.timeout(options.settings.deadlineMs);
+  // One overall deadline for everything this request fetches, from its first fetch.
+  let deadlineSignal: AbortSignal | undefined;
+  const deadline = (): AbortSignal => (deadlineSignal ??= AbortSignal.timeout(options.settings.deadlineMs));
+  const describe = (err: unknown): string => (deadline().aborted ? 'the FHIR server did not answer within the overall deadline' : (err as Error).message);
+
+  return {
+    followPages: async (nextUrl: string) => {
+      try {
+        return await searchAllPages(new URL(nextUrl, `${base}/`).toString(), 'paginated');
+      } catch (err) {
+        throw new FetchFailure(describe(err));
+      }
+    },
+    fetchMissing,
+  };
+
+  async function fetchMissing(keys: string[]): Promise<Record<string, KeyResult>> {
     const results = await Promise.all(
       keys.map(async (key): Promise<[string, KeyResult]> => {
         const template = options.templates[key];
@@ -103,7 +118,7 @@ export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher 
           const resources = isSearch ? await searchAllPages(url, type) : [await readOne(url, type)];
           return [key, { resources }];
         } catch (err) {
-          const reason = deadline.aborted ? 'the FHIR server did not answer within the overall deadline' : (err as Error).message;
+          const reason = describe(err);
           options.logger.warn({ key, reason }, 'FHIR fetch failed');
           return [key, { error: reason }];
         }
@@ -122,69 +137,69 @@ export function createFhirFetcher(options: FhirFetchOptions): MissingKeyFetcher 
       }),
     );
     return Object.fromEntries(results);
+  }
 
-    async function get(url: string): Promise<{ status: number; body: unknown }> {
-      if (new URL(url).origin !== origin) throw new FetchFailure('a link pointed away from the FHIR server; not followed');
-      const signal = AbortSignal.any([deadline, AbortSignal.timeout(options.settings.timeoutMs)]);
-      const headers: Record<string, string> = { Accept: 'application/fhir+json' };
-      if (options.accessToken) headers.Authorization = `Bearer ${options.accessToken}`;
-      let res: Response;
-      try {
-        res = await doFetch(url, { headers, signal, redirect: 'manual' });
-      } catch (err) {
-        if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') throw new FetchFailure('the FHIR server timed out');
-        throw new FetchFailure('the FHIR server could not be reached');
-      }
-      let text: string;
-      try {
-        text = await res.text();
-      } catch {
-        throw new FetchFailure('the FHIR server timed out');
-      }
-      if (res.status === 401 || res.status === 403) throw new FetchFailure(`the FHIR server refused access (HTTP ${res.status})`);
-      if (res.status >= 300 && res.status < 400) throw new FetchFailure(`the FHIR server redirected (HTTP ${res.status}); redirects are not followed`);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new FetchFailure(`the FHIR server answered HTTP ${res.status} with something that is not JSON`);
-      }
-      return { status: res.status, body };
+  async function get(url: string): Promise<{ status: number; body: unknown }> {
+    if (new URL(url).origin !== origin) throw new FetchFailure('a link pointed away from the FHIR server; not followed');
+    const signal = AbortSignal.any([deadline(), AbortSignal.timeout(options.settings.timeoutMs)]);
+    const headers: Record<string, string> = { Accept: 'application/fhir+json' };
+    if (options.accessToken) headers.Authorization = `Bearer ${options.accessToken}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, { headers, signal, redirect: 'manual' });
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') throw new FetchFailure('the FHIR server timed out');
+      throw new FetchFailure('the FHIR server could not be reached');
     }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch {
+      throw new FetchFailure('the FHIR server timed out');
+    }
+    if (res.status === 401 || res.status === 403) throw new FetchFailure(`the FHIR server refused access (HTTP ${res.status})`);
+    if (res.status >= 300 && res.status < 400) throw new FetchFailure(`the FHIR server redirected (HTTP ${res.status}); redirects are not followed`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new FetchFailure(`the FHIR server answered HTTP ${res.status} with something that is not JSON`);
+    }
+    return { status: res.status, body };
+  }
 
-    async function readOne(url: string, type: string): Promise<FhirResource> {
+  async function readOne(url: string, type: string): Promise<FhirResource> {
+    const { status, body } = await get(url);
+    if (status === 404 || status === 410) throw new FetchFailure(`${type} not found on the FHIR server (HTTP ${status})`);
+    if (status >= 400) throw new FetchFailure(`the FHIR server answered HTTP ${status}`);
+    if (!isResource(body, type)) throw new FetchFailure(`the FHIR server did not return a ${type}`);
+    return body;
+  }
+
+  async function searchAllPages(firstUrl: string, type: string): Promise<FhirResource[]> {
+    const resources: FhirResource[] = [];
+    let url: string | undefined = firstUrl;
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= options.settings.maxPages) {
+        throw new FetchFailure(`the search had more than ${options.settings.maxPages} pages; stopped`);
+      }
       const { status, body } = await get(url);
-      if (status === 404 || status === 410) throw new FetchFailure(`${type} not found on the FHIR server (HTTP ${status})`);
-      if (status >= 400) throw new FetchFailure(`the FHIR server answered HTTP ${status}`);
-      if (!isResource(body, type)) throw new FetchFailure(`the FHIR server did not return a ${type}`);
-      return body;
-    }
-
-    async function searchAllPages(firstUrl: string, type: string): Promise<FhirResource[]> {
-      const resources: FhirResource[] = [];
-      let url: string | undefined = firstUrl;
-      for (let page = 0; url !== undefined; page++) {
-        if (page >= options.settings.maxPages) {
-          throw new FetchFailure(`the search had more than ${options.settings.maxPages} pages; stopped`);
+      if (status >= 400) throw new FetchFailure(`the FHIR server answered HTTP ${status}${isResource(body, 'OperationOutcome') ? ' (OperationOutcome)' : ''}`);
+      if (!isResource(body, 'Bundle')) throw new FetchFailure(`the FHIR server did not return a Bundle for a ${type} search`);
+      const entries = Array.isArray(body.entry) ? body.entry : [];
+      for (const entry of entries) {
+        const r = (entry as { resource?: unknown }).resource;
+        if (isResource(r)) {
+          if (r.resourceType === 'OperationOutcome') continue;
+          resources.push(r);
         }
-        const { status, body } = await get(url);
-        if (status >= 400) throw new FetchFailure(`the FHIR server answered HTTP ${status}${isResource(body, 'OperationOutcome') ? ' (OperationOutcome)' : ''}`);
-        if (!isResource(body, 'Bundle')) throw new FetchFailure(`the FHIR server did not return a Bundle for a ${type} search`);
-        const entries = Array.isArray(body.entry) ? body.entry : [];
-        for (const entry of entries) {
-          const r = (entry as { resource?: unknown }).resource;
-          if (isResource(r)) {
-            if (r.resourceType === 'OperationOutcome') continue;
-            resources.push(r);
-          }
-        }
-        const links = Array.isArray(body.link) ? (body.link as { relation?: string; url?: string }[]) : [];
-        const next = links.find((l) => l.relation === 'next' && typeof l.url === 'string')?.url;
-        url = next ? new URL(next, `${base}/`).toString() : undefined;
       }
-      return resources;
+      const links = Array.isArray(body.link) ? (body.link as { relation?: string; url?: string }[]) : [];
+      const next = links.find((l) => l.relation === 'next' && typeof l.url === 'string')?.url;
+      url = next ? new URL(next, `${base}/`).toString() : undefined;
     }
-  };
+    return resources;
+  }
 }
 
 function isResource(v: unknown, type?: string): v is FhirResource {

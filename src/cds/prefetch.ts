@@ -18,8 +18,12 @@ export interface ResolvedData {
   unavailable: { key: string; reason: string }[];
 }
 
-/** Fetches the data of missing keys (FHIR server fallback); returns per-key results. */
-export type MissingKeyFetcher = (keys: string[]) => Promise<Record<string, { resources: FhirResource[] } | { error: string }>>;
+/** The FHIR server fallback: fetch missing keys, and follow a paginated prefetch Bundle's next links. */
+export interface FhirFallback {
+  fetchMissing(keys: string[]): Promise<Record<string, { resources: FhirResource[] } | { error: string }>>;
+  /** All resources of the pages from `nextUrl` on. */
+  followPages(nextUrl: string): Promise<FhirResource[]>;
+}
 
 /** Human words for the cards: which data a key holds. */
 export const KEY_DESCRIPTIONS: Record<string, string> = {
@@ -46,7 +50,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * A prefetch value's resources. Returns `failed` with a reason when the client
  * put an OperationOutcome where the data should be.
  */
-export function readPrefetchValue(value: unknown): { resources: FhirResource[] } | { failed: string } {
+export function readPrefetchValue(value: unknown): { resources: FhirResource[]; next?: string } | { failed: string } {
   if (!isObject(value) || typeof value.resourceType !== 'string') throw new CdsError(400, 'invalid', 'a prefetch value is not a FHIR resource');
   if (value.resourceType === 'OperationOutcome') return { failed: outcomeText(value) };
   if (value.resourceType !== 'Bundle') return { resources: [value as FhirResource] };
@@ -68,7 +72,9 @@ export function readPrefetchValue(value: unknown): { resources: FhirResource[] }
     resources.push(r as FhirResource);
   }
   if (failure !== undefined && resources.length === 0 && hasErrorIssue(entries)) return { failed: failure };
-  return { resources };
+  const links = Array.isArray(value.link) ? value.link : [];
+  const next = links.find((l): l is { relation: string; url: string } => isObject(l) && l.relation === 'next' && typeof l.url === 'string')?.url;
+  return next ? { resources, next } : { resources };
 }
 
 function hasErrorIssue(entries: unknown[]): boolean {
@@ -89,12 +95,13 @@ function outcomeText(oo: Record<string, unknown>): string {
 export async function resolvePrefetch(
   templateKeys: readonly string[],
   prefetch: Record<string, unknown> | undefined,
-  fetchMissing?: MissingKeyFetcher,
+  fallback?: FhirFallback,
 ): Promise<ResolvedData> {
   const resources: FhirResource[] = [];
   const keys: Record<string, KeyState> = {};
   const unavailable: ResolvedData['unavailable'] = [];
   const missing: string[] = [];
+  const paginated: { key: string; next: string }[] = [];
   for (const key of templateKeys) {
     const value = prefetch?.[key];
     if (value === undefined) {
@@ -113,6 +120,7 @@ export async function resolvePrefetch(
     }
     keys[key] = 'prefetched';
     resources.push(...read.resources);
+    if (read.next) paginated.push({ key, next: read.next });
   }
   // Keys the service does not know are still read (a client may send extra data), never trusted to be filtered.
   for (const [key, value] of Object.entries(prefetch ?? {})) {
@@ -120,9 +128,23 @@ export async function resolvePrefetch(
     const read = readPrefetchValue(value);
     if ('resources' in read) resources.push(...read.resources);
   }
+  // The client paginated: follow its next links (same FHIR server), alongside the missing keys.
+  const followed = Promise.all(
+    paginated.map(async ({ key, next }) => {
+      if (!fallback) {
+        unavailable.push({ key, reason: 'only the first page was prefetched and there is no FHIR server to read the rest from' });
+        return;
+      }
+      try {
+        resources.push(...(await fallback.followPages(next)));
+      } catch (err) {
+        unavailable.push({ key, reason: `later pages could not be read: ${(err as Error).message}` });
+      }
+    }),
+  );
   if (missing.length > 0) {
-    if (fetchMissing) {
-      const fetched = await fetchMissing(missing);
+    if (fallback) {
+      const fetched = await fallback.fetchMissing(missing);
       for (const key of missing) {
         const result = fetched[key];
         if (result && 'resources' in result) {
@@ -140,5 +162,6 @@ export async function resolvePrefetch(
       }
     }
   }
+  await followed;
   return { resources, keys, unavailable };
 }

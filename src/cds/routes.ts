@@ -10,7 +10,7 @@ import type { Knowledge } from '../knowledge';
 import { hashIdentifier } from '../logger';
 import { ESSENTIAL_PREFETCH_KEYS } from './definition';
 import { CdsError, operationOutcome } from './errors';
-import { describeKey, resolvePrefetch, type MissingKeyFetcher } from './prefetch';
+import { describeKey, resolvePrefetch, type FhirFallback } from './prefetch';
 import { CdsRequestSchema, FeedbackSchema, type CdsRequest } from './schemas';
 
 export interface CdsRouteDeps {
@@ -20,7 +20,7 @@ export interface CdsRouteDeps {
   /** The evaluation date (tests and the CLI pass one in; the service uses today). */
   clock?: () => string;
   /** FHIR server fallback for keys the client did not prefetch (issue #3). */
-  fetcherFor?: (request: CdsRequest, templates: Record<string, string>) => MissingKeyFetcher | undefined;
+  fetcherFor?: (request: CdsRequest, templates: Record<string, string>) => FhirFallback | undefined;
   /** Where feedback goes. */
   recordFeedback?: (serviceId: string, items: unknown[]) => number;
 }

@@ -6,6 +6,7 @@
  *   FHIR_DEV_PORT   port (default 8090)
  *   FHIR_DEV_HOST   interface (default 127.0.0.1; 0.0.0.0 inside a container)
  *   FHIR_DEV_QUIET  set to 1 to not log every request
+ *   FHIR_DEV_PAGE_SIZE  default search page size (default 20; 2 to exercise paging)
  */
 import { startFhirDevServer, type FhirDevServer } from './server';
 
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
 
   let server: FhirDevServer;
   try {
-    server = await startFhirDevServer({ port, host, loadFixtures: true, logger: log });
+    const pageSize = process.env.FHIR_DEV_PAGE_SIZE ? Number(process.env.FHIR_DEV_PAGE_SIZE) : undefined;
+    server = await startFhirDevServer({ port, host, loadFixtures: true, logger: log, ...(pageSize && Number.isInteger(pageSize) && pageSize > 0 ? { defaultPageSize: pageSize } : {}) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? `port ${port} is in use (set FHIR_DEV_PORT)` : e.message;
