@@ -32,6 +32,7 @@ export interface EvaluationInput {
 export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings): Evaluation {
   const facts = buildPatientFacts(input.resources, knowledge.terminology, {
     antigenPositivePercent: settings.antigenPositivePercent,
+    patientId: input.patientId,
     unavailableData: input.unavailableData,
   });
   const stratification = stratify(facts, input.evaluationDate, settings);

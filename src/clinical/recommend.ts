@@ -137,7 +137,8 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
 export function hsctIndication(st: Stratification): RecommendationFlags['hsctReason'] | undefined {
   const { summary } = st;
   if (summary.timing === 'early') return 'early-relapse';
-  if (summary.timing === 'late' && summary.lineage === 'B' && st.mrdStatus === 'positive') return 'late-b-all-mrd-positive';
+  // Refractory marrow (persistent disease) is above any MRD threshold.
+  if (summary.timing === 'late' && summary.lineage === 'B' && (st.mrdStatus === 'positive' || summary.phase === 'persistent-disease')) return 'late-b-all-mrd-positive';
   if (summary.lineage === 'T' && (summary.site === 'isolated-marrow' || summary.site === 'combined')) return 't-all-marrow-relapse';
   return undefined;
 }

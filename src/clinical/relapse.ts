@@ -57,10 +57,8 @@ export function findDiagnosis(facts: PatientFacts): { date?: IsoDate; evidence?:
 export function remissionDates(facts: PatientFacts, s: ClinicalSettings): IsoDate[] {
   const dates: (IsoDate | undefined)[] = [
     ...facts.marrowBlasts.filter((m) => m.percent !== undefined && m.percent < s.marrowBlastRelapsePercent).map((m) => m.date),
-    // An MRD measurement documents morphological remission unless it is itself at relapse level.
-    ...facts.mrd
-      .filter((m) => !m.unreadable && (m.coded === 'negative' || (m.percent !== undefined && m.percent < s.marrowBlastRelapsePercent)))
-      .map((m) => m.date),
+    // An MRD measurement documents (morphological) remission unless it is itself at relapse level.
+    ...facts.mrd.filter((m) => !m.unreadable && !(m.percent !== undefined && m.comparator === undefined && m.percent >= s.marrowBlastRelapsePercent)).map((m) => m.date),
     ...facts.diseaseStatus.filter((d) => d.status === 'remission').map((d) => d.date),
     ...facts.allConditions.filter((c) => c.isRemissionRecord).map((c) => c.date),
   ];
@@ -102,16 +100,19 @@ export function assessRelapse(facts: PatientFacts, s: ClinicalSettings): Relapse
 
 /**
  * Dated relapse evidence. Relapse records always count. Disease status "worsened",
- * marrow blasts >= threshold and CSF blasts count only after the first documented
- * remission, or (none documented) more than `diagnosisGraceMonths` after diagnosis:
- * the blasts of the initial diagnosis are not a relapse. With neither a remission
- * nor a diagnosis date, only a "worsened" status (a change by definition) counts.
+ * marrow blasts >= threshold and CSF blasts count only after a documented
+ * remission, or (none documented before them) more than `diagnosisGraceMonths`
+ * after diagnosis: the blasts of the initial diagnosis are not a relapse. A
+ * remission documented only later (second remission) does not undo an earlier
+ * relapse. With neither a remission before it nor a diagnosis date, only a
+ * "worsened" status (a change by definition) counts.
  */
 function relapseEvents(facts: PatientFacts, s: ClinicalSettings, diagnosisDate: IsoDate | undefined, remissions: IsoDate[]): RelapseEvent[] {
   const firstRemission = remissions[0];
-  const countsAfter = firstRemission ?? (diagnosisDate ? addMonths(diagnosisDate, s.diagnosisGraceMonths) : undefined);
+  const graceEnd = diagnosisDate ? addMonths(diagnosisDate, s.diagnosisGraceMonths) : undefined;
   const gated = (date: IsoDate, kind: EventKind): boolean => {
-    if (countsAfter !== undefined) return date > countsAfter;
+    if (firstRemission !== undefined && date > firstRemission) return true;
+    if (graceEnd !== undefined) return date > graceEnd;
     return kind === 'status';
   };
   const events: RelapseEvent[] = [];

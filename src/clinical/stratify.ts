@@ -104,12 +104,16 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
   const cd19 = antigenStatus(facts.cd19, relapseDate, s);
   const cd22 = antigenStatus(facts.cd22, relapseDate, s);
   const reinduction = findReinduction(facts.therapies, relapseDate);
-  const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date !== undefined && h.date < relapseDate) : [];
+  // An undated transplant in the record is history: counted as before the relapse.
+  const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date === undefined || h.date < relapseDate) : [];
   const hsctAfter = relapseDate ? facts.hsct.filter((h) => h.date !== undefined && h.date >= relapseDate) : [];
   // Relapse date unknown: a transplant in the record with a relapse still open came before it.
   const relapseAfterHsct =
     relapse.postTransplantRelapseRecord || hsctBefore.length > 0 || (relapseDate === undefined && facts.hsct.length > 0);
-  const response = responseToReinduction(facts, reinduction, s);
+  // MRD after reinduction: dated after its start (or after the relapse date when no start is known).
+  const mrdAnchor = reinduction.startDate ?? relapseDate;
+  const mrdAfter = mrdAnchor ? latest(facts.mrd.filter((m) => m.date !== undefined && m.date > mrdAnchor)) : undefined;
+  const response = responseToReinduction(facts, reinduction, mrdAfter, s);
   const phase: Phase = hsctAfter.length > 0 ? 'post-hsct' : response.phase;
   const cns = cnsStatus(facts, sites, relapseDate, s);
   const cogRiskGroup = cogRisk(timing.timing, lineage.lineage, response.mrd, s);
@@ -192,10 +196,10 @@ export function relapseTiming(
 /** B / T from the condition codes; else an immunophenotype result; conflicting evidence is unknown. */
 export function findLineage(facts: PatientFacts): { lineage: Lineage; conflict: boolean; evidence: Evidence[] } {
   const coded = facts.allConditions.filter((c) => c.lineage !== undefined);
-  const pick = (items: { lineage?: 'B' | 'T'; evidence: Evidence }[]): { lineage: Lineage; conflict: boolean; evidence: Evidence[] } => {
+  const pick = (items: { lineage?: 'B' | 'T' | 'conflict'; evidence: Evidence }[]): { lineage: Lineage; conflict: boolean; evidence: Evidence[] } => {
     const kinds = new Set(items.map((i) => i.lineage));
     const evidence = items.map((i) => i.evidence);
-    if (kinds.size > 1) return { lineage: 'unknown', conflict: true, evidence };
+    if (kinds.size > 1 || kinds.has('conflict')) return { lineage: 'unknown', conflict: true, evidence };
     return { lineage: [...kinds][0] as 'B' | 'T', conflict: false, evidence };
   };
   if (coded.length > 0) return pick(coded);
@@ -203,12 +207,20 @@ export function findLineage(facts: PatientFacts): { lineage: Lineage; conflict: 
   return { lineage: 'unknown', conflict: false, evidence: [] };
 }
 
-/** ICD-O-3 9812/3 = positive; else the latest readable BCR-ABL1 result. */
+/**
+ * ICD-O-3 9812/3 = positive; else BCR-ABL1 results. Philadelphia status is a
+ * property of the leukemia: once a result is positive it stays positive (a
+ * later negative result in remission is a molecular response, not Ph-negative
+ * disease). Otherwise the latest readable result decides.
+ */
 export function findPh(facts: PatientFacts): { ph: PhStatus; evidence: Evidence[] } {
   const morphology = facts.allConditions.filter((c) => c.phPositiveMorphology);
   if (morphology.length > 0) return { ph: 'positive', evidence: morphology.map((c) => c.evidence) };
-  const last = latest(facts.bcrAbl1);
-  if (!last) return { ph: 'unknown', evidence: [] };
+  const readable = facts.bcrAbl1.filter((r) => r.positivity !== 'unknown');
+  const positive = latest(readable.filter((r) => r.positivity === 'positive')) ?? readable.find((r) => r.positivity === 'positive');
+  if (positive) return { ph: 'positive', evidence: [positive.evidence] };
+  const last = latest(readable) ?? readable[0];
+  if (!last) return { ph: 'unknown', evidence: facts.bcrAbl1.map((r) => r.evidence) };
   return { ph: last.positivity, evidence: [last.evidence] };
 }
 
@@ -252,11 +264,13 @@ export function mrdStatus(m: MrdResult, thresholdPercent: number): MrdStatus {
 function responseToReinduction(
   facts: PatientFacts,
   reinduction: Reinduction,
+  mrd: MrdResult | undefined,
   s: ClinicalSettings,
 ): { phase: Phase; mrd?: MrdResult; refractory?: Evidence } {
-  if (!reinduction.started || !reinduction.startDate) return { phase: 'awaiting-reinduction' };
+  if (!reinduction.started) return { phase: 'awaiting-reinduction', mrd };
+  // Reinduction is going on but its start is not dated: its response cannot be placed.
+  if (!reinduction.startDate) return { phase: 'response-pending' };
   const start = reinduction.startDate;
-  const mrd = latest(facts.mrd.filter((m) => m.date !== undefined && m.date > start));
   const refractory = latest(
     facts.marrowBlasts.filter(
       (m) => m.date !== undefined && m.percent !== undefined && m.percent >= s.marrowBlastRelapsePercent && daysBetween(start, m.date) > s.refractoryAfterDays,

@@ -39,8 +39,8 @@ export interface AllConditionFinding {
   clinicalStatusRelapse: boolean;
   /** Onset (onsetDateTime / onsetPeriod.start), else recordedDate. */
   date?: IsoDate;
-  /** Lineage implied by the codes of this record (B-ALL / T-ALL codes), if any. */
-  lineage?: 'B' | 'T';
+  /** Lineage implied by the codes of this record (B-ALL / T-ALL codes), if any; 'conflict' when it has both. */
+  lineage?: 'B' | 'T' | 'conflict';
   /** ICD-O-3 9812/3 (B-ALL with BCR-ABL1). */
   phPositiveMorphology: boolean;
   /** Body sites recorded on the condition. */

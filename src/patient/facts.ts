@@ -35,15 +35,17 @@ const ABL1_GENE = /\bABL1\b|HGNC:76\b/i;
 
 export interface ExtractionOptions {
   antigenPositivePercent: number;
+  /** The patient in context: resources about another patient are ignored (never trust the client's filtering). */
+  patientId?: string;
   /** Data the service could not obtain (shown on the cards). */
   unavailableData?: string[];
 }
 
 export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminology, options: ExtractionOptions): PatientFacts {
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
-  const live = (type: string): FhirResource[] => record.ofType(type).filter(isLive);
+  const live = (type: string): FhirResource[] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
 
-  const patient = live('Patient')[0];
+  const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId) ?? live('Patient')[0];
   const conditions = live('Condition');
   const allConditions = conditions.map((c) => readAllCondition(c, t)).filter((c): c is AllConditionFinding => c !== undefined);
   const allConditionRefs = new Set(
@@ -105,7 +107,7 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
     }
   }
   // "Awaiting transplantation of bone marrow" recorded as a Condition also counts as referred.
-  for (const c of conditions.filter(isLive)) {
+  for (const c of conditions) {
     const clinical = strings(paths.clinicalStatus(c));
     const active = clinical.length === 0 || clinical.some((s) => s === 'active' || s === 'recurrence' || s === 'relapse');
     if (active && t.any('hsct-referral', codings(paths.codings(c)))) facts.hsctReferrals.push(evidence(c, 'Awaiting transplantation', conditionDate(c)));
@@ -117,6 +119,16 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
   }
 
   return facts;
+}
+
+/** False when the resource names another Patient as its subject (`Patient/<other>`, relative or absolute). */
+function aboutPatient(r: FhirResource, patientId: string | undefined): boolean {
+  if (patientId === undefined || r.resourceType === 'Patient' || r.resourceType === 'Medication') return true;
+  for (const ref of strings(paths.patientReferences(r))) {
+    const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
+    if (m && m[1] !== patientId) return false;
+  }
+  return true;
 }
 
 /** Not entered-in-error, cancelled, refuted, not done. */
@@ -153,7 +165,7 @@ function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding 
     isRemissionRecord: t.any('all-remission', cs),
     clinicalStatusRelapse: clinical.some((s) => RELAPSE_CLINICAL_STATUS.has(s)),
     date,
-    lineage: b && !tl ? 'B' : tl && !b ? 'T' : undefined,
+    lineage: b && tl ? 'conflict' : b ? 'B' : tl ? 'T' : undefined,
     phPositiveMorphology: t.any('ph-positive-morphology', cs),
     sites: bodySites(c, t),
     evidence: evidence(c, label, date, [text(c), clinical.length ? `clinical status ${clinical.join(', ')}` : undefined].filter(Boolean).join('; ') || undefined),

@@ -45,6 +45,7 @@ export const paths = {
   serviceRequestCodings: compile('code.coding'),
   birthDate: compile('birthDate'),
   codeText: compile('code.text | code.coding.display'),
+  patientReferences: compile('subject.reference | patient.reference | individual.reference'),
   contained: compile('contained'),
 };
 

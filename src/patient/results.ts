@@ -80,7 +80,8 @@ function conceptText(v: { coding?: { display?: string }[]; text?: string }): str
 /** Text that clearly says negative / positive; negatives are checked first ("not detected"). */
 export function textPositivity(text: string): Reading {
   const s = text.trim().toLowerCase();
-  if (/\b(not detected|undetected|undetectable|negative|absent|not present|not seen|none seen|no blasts)\b/.test(s)) return { positivity: 'negative', display: text };
+  if (/\b(undetected|undetectable|negative|absent)\b/.test(s)) return { positivity: 'negative', display: text };
+  if (/\b(not|no|none|never|without)\b[^.;]*\b(detected|positive|present|seen|blasts|evidence)\b/.test(s)) return { positivity: 'negative', display: text };
   if (/\b(detected|positive|present|blasts seen)\b/.test(s)) return { positivity: 'positive', display: text };
   return { positivity: 'unknown', display: `could not be read ("${text}")` };
 }
@@ -157,8 +158,8 @@ export function readLineage(obs: unknown, t: Terminology): 'B' | 'T' | undefined
   if (t.any('b-all', cs)) return 'B';
   if (t.any('t-all', cs)) return 'T';
   const text = typeof v === 'string' ? v : isCodeableConcept(v) ? (v.text ?? '') : '';
-  const b = /\b(b[- ]?(cell|lineage|all|precursor)|precursor b)\b/i.test(text);
-  const tl = /\b(t[- ]?(cell|lineage|all))\b/i.test(text);
+  const b = /\b(b[- ](cell|lineage|all|precursor)|b-?cell|precursor b)\b/i.test(text);
+  const tl = /\b(t[- ](cell|lineage|all)|t-?cell)\b/i.test(text);
   if (b && !tl) return 'B';
   if (tl && !b) return 'T';
   return undefined;

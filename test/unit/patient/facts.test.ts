@@ -235,8 +235,14 @@ describe('section 1: Ph status', () => {
     expect(s.summary.ph).toBe('positive');
   });
 
-  it('else the latest BCR-ABL1 result decides: negative after an older positive', () => {
+  it('a positive BCR-ABL1 result keeps Ph positive: a later negative in remission is a molecular response (README choice)', () => {
     const s = st(base(bcr('b1', '2020-01-16', POSITIVE), bcr('b2', '2021-09-16', NEGATIVE)));
+    expect(s.summary.ph).toBe('positive');
+    expect(s.phEvidence.map((e) => e.reference)).toEqual(['Observation/b1']);
+  });
+
+  it('with only negative results, the latest readable one decides', () => {
+    const s = st(base(bcr('b1', '2020-01-16', NEGATIVE), bcr('b2', '2021-09-16', NEGATIVE)));
     expect(s.summary.ph).toBe('negative');
     expect(s.phEvidence.map((e) => e.reference)).toEqual(['Observation/b2']);
   });
