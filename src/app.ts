@@ -10,12 +10,16 @@ import { cdsRouter, type CdsRouteDeps } from './cds/routes';
 import type { Config } from './config';
 import { fetcherFactory } from './cds/fhir-access';
 import { boundBody, corsPolicy, securityHeaders } from './http/hardening';
+import { requireTrustedCaller } from './auth/middleware';
+import { JwtVerifier } from './auth/verifier';
 
 export interface AppDeps extends CdsRouteDeps {
   config: Config;
   logger: Logger;
   /** False while shutting down (readiness probe). */
   isReady?: () => boolean;
+  /** The JWT verifier (one per app: it holds the replay and key caches); built from config when absent. */
+  verifier?: JwtVerifier;
 }
 
 export function createApp(input: AppDeps): express.Express {
@@ -23,7 +27,7 @@ export function createApp(input: AppDeps): express.Express {
     ...input,
     fetcherFor:
       input.fetcherFor ??
-      fetcherFactory({ settings: input.config.fetch, logger: input.logger, allowlist: input.config.fhirServerAllowlist }),
+      fetcherFactory({ settings: input.config.fetch, logger: input.logger, allowlist: input.config.fhirServerAllowlist, requireHttps: input.config.production }),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -31,6 +35,13 @@ export function createApp(input: AppDeps): express.Express {
   app.set('query parser', 'simple');
   app.use(securityHeaders());
   app.use(corsPolicy(deps.config.corsOrigins));
+  // Trust before parsing: an unauthenticated caller's body is never read.
+  const auth = deps.config.auth;
+  if (auth.mode === 'required') {
+    const verifier =
+      deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger });
+    app.use('/cds-services', requireTrustedCaller(verifier, deps.logger));
+  }
   app.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(boundBody({ maxDepth: deps.config.maxJsonDepth, maxPrefetchResources: deps.config.maxPrefetchResources }));
 

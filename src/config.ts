@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadTrustedIssuers, type TrustedIssuer } from './auth/issuers';
+import { normalisePublicUrl } from './auth/verifier';
 import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from './clinical/settings';
 
 /** The project root (the folder with package.json), from src/ or dist/src/. */
@@ -54,6 +56,12 @@ const EnvSchema = z.object({
   CDS_MAX_JSON_DEPTH: int(64),
   CDS_MAX_PREFETCH_RESOURCES: int(20_000),
   CDS_SHUTDOWN_GRACE_MS: int(10_000),
+  CDS_AUTH: z.enum(['off', 'required']).optional(),
+  CDS_ALLOW_INSECURE: z.enum(['true', 'false']).optional(),
+  CDS_TRUSTED_ISSUERS_FILE: z.string().min(1).optional(),
+  CDS_PUBLIC_URL: z.string().optional(),
+  CDS_JWT_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  CDS_FEEDBACK_DB: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -72,6 +80,12 @@ export interface Config {
   maxJsonDepth: number;
   maxPrefetchResources: number;
   shutdownGraceMs: number;
+  /** Trust: `off` (development) or `required` (JWT from a trusted issuer on every CDS call). */
+  auth: { mode: 'off' } | { mode: 'required'; issuers: TrustedIssuer[]; publicUrl: string; skewSeconds: number };
+  /** Warnings to print at start-up (e.g. authentication off). */
+  warnings: string[];
+  /** SQLite file for card feedback. */
+  feedbackDb: string;
   clinical: ClinicalSettings;
 }
 
@@ -93,10 +107,39 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     clinical[key] = v.data;
   }
   const root = projectRoot();
+  const production = e.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  const mode = e.CDS_AUTH ?? (production ? 'required' : 'off');
+  let auth: Config['auth'] = { mode: 'off' };
+  if (mode === 'off') {
+    if (production && e.CDS_ALLOW_INSECURE !== 'true') {
+      throw new ConfigError('invalid configuration: CDS_AUTH=off is refused in production (NODE_ENV=production) unless CDS_ALLOW_INSECURE=true');
+    }
+    warnings.push('CDS_AUTH=off: every caller is accepted without a JWT; for local development and testing only');
+  } else {
+    if (!e.CDS_TRUSTED_ISSUERS_FILE) throw new ConfigError('invalid configuration: CDS_AUTH=required needs CDS_TRUSTED_ISSUERS_FILE (no trusted issuer)');
+    if (!e.CDS_PUBLIC_URL) throw new ConfigError("invalid configuration: CDS_AUTH=required needs CDS_PUBLIC_URL (the service's public base URL, for the JWT aud)");
+    let publicUrl: string;
+    let issuers: TrustedIssuer[];
+    try {
+      publicUrl = normalisePublicUrl(e.CDS_PUBLIC_URL);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: CDS_PUBLIC_URL: ${(err as Error).message}`);
+    }
+    try {
+      issuers = loadTrustedIssuers(resolve(e.CDS_TRUSTED_ISSUERS_FILE));
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: CDS_TRUSTED_ISSUERS_FILE: ${(err as Error).message}`);
+    }
+    auth = { mode: 'required', issuers, publicUrl, skewSeconds: e.CDS_JWT_SKEW_SECONDS };
+  }
   return {
     port: e.PORT,
     host: e.HOST,
-    production: e.NODE_ENV === 'production',
+    production,
+    auth,
+    warnings,
+    feedbackDb: resolve(e.CDS_FEEDBACK_DB ?? join(root, 'data', 'feedback.sqlite')),
     logLevel: e.LOG_LEVEL,
     hooksDir: resolve(e.CDS_HOOKS_DIR ?? join(root, 'hooks')),
     valueSetDir: e.CDS_VALUESET_DIR ? resolve(e.CDS_VALUESET_DIR) : undefined,

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: (err as Error).message }, 'cannot load hooks/ knowledge');
     process.exit(1);
   }
+  for (const warning of config.warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error({ reason: String(reason) }, 'unhandled rejection'));
 
   const running = await startServer({ config, logger, knowledge, settings: config.clinical });

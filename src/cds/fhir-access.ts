@@ -11,9 +11,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /**
  * True when `fhirServer` is allowed: it starts with one of the allowlist's base
- * URLs (compared by origin and path prefix), or, with no allowlist, is on loopback.
+ * URLs (compared by origin and path prefix); `'loopback'` allows loopback only;
+ * an empty list allows nothing.
  */
-export function isAllowedFhirServer(fhirServer: string, allowlist: readonly string[] | undefined): boolean {
+export function isAllowedFhirServer(fhirServer: string, allowlist: readonly string[] | 'loopback'): boolean {
   let url: URL;
   try {
     url = new URL(fhirServer);
@@ -22,7 +23,7 @@ export function isAllowedFhirServer(fhirServer: string, allowlist: readonly stri
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   if (url.username || url.password) return false;
-  if (!allowlist || allowlist.length === 0) return LOOPBACK_HOSTS.has(url.hostname);
+  if (allowlist === 'loopback') return LOOPBACK_HOSTS.has(url.hostname);
   return allowlist.some((entry) => {
     try {
       const allowed = new URL(entry);
@@ -37,17 +38,22 @@ export function isAllowedFhirServer(fhirServer: string, allowlist: readonly stri
 export interface FhirAccessOptions {
   settings: FetchSettings;
   logger: Logger;
-  /** Allowed FHIR server base URLs; empty = loopback only. */
+  /** Allowed FHIR server base URLs when the caller's issuer names none (auth off); empty = loopback only. */
   allowlist?: readonly string[];
+  /** Production: plain http only to loopback. */
+  requireHttps?: boolean;
   fetchImpl?: typeof fetch;
 }
 
 /** The fetcher for missing prefetch keys of this request, or one that refuses (no fhirServer / not allowed). */
 export function fetcherFactory(options: FhirAccessOptions) {
-  return (request: CdsRequest, templates: Record<string, string>, allowlist: readonly string[] | undefined = options.allowlist): FhirFallback | undefined => {
+  const configured: readonly string[] | 'loopback' = options.allowlist && options.allowlist.length > 0 ? options.allowlist : 'loopback';
+  /** `issuerServers`: the calling issuer's list (auth required; empty = none allowed), or undefined (auth off). */
+  return (request: CdsRequest, templates: Record<string, string>, issuerServers?: readonly string[]): FhirFallback | undefined => {
     const server = request.fhirServer;
     if (!server) return undefined;
-    if (!isAllowedFhirServer(server, allowlist)) {
+    const insecure = options.requireHttps === true && new URL(server).protocol === 'http:' && !LOOPBACK_HOSTS.has(new URL(server).hostname);
+    if (insecure || !isAllowedFhirServer(server, issuerServers ?? configured)) {
       options.logger.warn({ fhirServerHost: safeHost(server) }, 'fhirServer not on the allowlist; not called');
       const refused = 'the FHIR server is not on this service\'s allowlist';
       return {

@@ -20,7 +20,7 @@ export interface CdsRouteDeps {
   /** The evaluation date (tests and the CLI pass one in; the service uses today). */
   clock?: () => string;
   /** FHIR server fallback for keys the client did not prefetch (issue #3). */
-  fetcherFor?: (request: CdsRequest, templates: Record<string, string>) => FhirFallback | undefined;
+  fetcherFor?: (request: CdsRequest, templates: Record<string, string>, allowlist?: readonly string[]) => FhirFallback | undefined;
   /** Where feedback goes. */
   recordFeedback?: (serviceId: string, items: unknown[]) => number;
 }
@@ -52,7 +52,10 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
       const request = parseRequest(req.body);
       const log = deps.logger.child({ hookInstance: request.hookInstance.slice(0, 64), patientRef: hashIdentifier(request.context.patientId) });
       const templates = service.prefetch;
-      const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates));
+      // With a verified caller, only its issuer's FHIR servers may be called; with auth off, the configured allowlist.
+      const caller = res.locals.caller as { issuer: { fhirServers?: string[] } } | undefined;
+      const issuerServers = caller ? (caller.issuer.fhirServers ?? []) : undefined;
+      const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates, issuerServers));
       const essentialMissing = ESSENTIAL_PREFETCH_KEYS.filter((k) => resolved.keys[k] === 'missing' || resolved.keys[k] === 'failed');
       if (essentialMissing.length > 0) {
         const reasons = resolved.unavailable.filter((u) => (essentialMissing as readonly string[]).includes(u.key));
