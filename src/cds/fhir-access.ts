@@ -61,6 +61,7 @@ export function fetcherFactory(options: FhirAccessOptions) {
         followPages: async () => {
           throw new Error(refused);
         },
+        readMedications: async () => [],
       };
     }
     return createFhirFetcher({

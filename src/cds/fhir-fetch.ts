@@ -73,17 +73,6 @@ function decodeSafely(v: string): string {
   }
 }
 
-/** `Medication/<id>` references of fetched medication resources that the fetch did not bring. */
-export function unresolvedMedicationReferences(resources: FhirResource[]): string[] {
-  const present = new Set(resources.filter((r) => r.resourceType === 'Medication').map((r) => `Medication/${r.id}`));
-  const wanted = new Set<string>();
-  for (const r of resources) {
-    const ref = (r.medicationReference as { reference?: unknown } | undefined)?.reference;
-    if (typeof ref === 'string' && /^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref) && !present.has(ref)) wanted.add(ref);
-  }
-  return [...wanted];
-}
-
 export function createFhirFetcher(options: FhirFetchOptions): FhirFallback {
   const base = options.fhirServer.replace(/\/+$/, '');
   const origin = new URL(base).origin;
@@ -103,6 +92,12 @@ export function createFhirFetcher(options: FhirFetchOptions): FhirFallback {
       }
     },
     fetchMissing,
+    readMedications: async (refs: string[]) => {
+      const medications = await Promise.all(refs.map((ref) => readOne(`${base}/${ref}`, 'Medication').catch(() => undefined)));
+      const found = medications.filter((m): m is FhirResource => m !== undefined);
+      if (found.length < refs.length) options.logger.warn({ missing: refs.length - found.length }, 'referenced Medication not fetched');
+      return found;
+    },
   };
 
   async function fetchMissing(keys: string[]): Promise<Record<string, KeyResult>> {
@@ -122,18 +117,6 @@ export function createFhirFetcher(options: FhirFetchOptions): FhirFallback {
           options.logger.warn({ key, reason }, 'FHIR fetch failed');
           return [key, { error: reason }];
         }
-      }),
-    );
-    // Medications referenced by the fetched orders / administrations / statements are read
-    // in a second, parallel step (prefetch templates may not use _include), under the same deadline.
-    await Promise.all(
-      results.map(async ([key, result]) => {
-        if (!('resources' in result)) return;
-        const refs = unresolvedMedicationReferences(result.resources);
-        const medications = await Promise.all(refs.map((ref) => readOne(`${base}/${ref}`, 'Medication').catch(() => undefined)));
-        const found = medications.filter((m): m is FhirResource => m !== undefined);
-        result.resources.push(...found);
-        if (found.length < refs.length) options.logger.warn({ key, missing: refs.length - found.length }, 'referenced Medication not fetched');
       }),
     );
     return Object.fromEntries(results);

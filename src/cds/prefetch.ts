@@ -7,6 +7,7 @@
  */
 import type { FhirResource } from '../patient/records';
 import { CdsError } from './errors';
+import { unresolvedMedicationReferences } from './medication-references';
 
 export type KeyState = 'prefetched' | 'null' | 'fetched' | 'failed' | 'missing';
 
@@ -23,6 +24,8 @@ export interface FhirFallback {
   fetchMissing(keys: string[]): Promise<Record<string, { resources: FhirResource[] } | { error: string }>>;
   /** All resources of the pages from `nextUrl` on. */
   followPages(nextUrl: string): Promise<FhirResource[]>;
+  /** Read `Medication/<id>` resources (what cannot be read is left out). */
+  readMedications(references: string[]): Promise<FhirResource[]>;
 }
 
 /** Human words for the cards: which data a key holds. */
@@ -163,5 +166,9 @@ export async function resolvePrefetch(
     }
   }
   await followed;
+  // Medications referenced by orders / administrations / statements but not sent (prefetch templates
+  // cannot _include them) are read in one more parallel step, under the same deadline.
+  const medicationRefs = unresolvedMedicationReferences(resources);
+  if (fallback && medicationRefs.length > 0) resources.push(...(await fallback.readMedications(medicationRefs)));
   return { resources, keys, unavailable };
 }

@@ -7,6 +7,7 @@
  *   FHIR_DEV_HOST   interface (default 127.0.0.1; 0.0.0.0 inside a container)
  *   FHIR_DEV_QUIET  set to 1 to not log every request
  *   FHIR_DEV_PAGE_SIZE  default search page size (default 20; 2 to exercise paging)
+ *   FHIR_DEV_FIXTURES   set to 0 to start empty (then load with npm run fixtures:load)
  */
 import { startFhirDevServer, type FhirDevServer } from './server';
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   let server: FhirDevServer;
   try {
     const pageSize = process.env.FHIR_DEV_PAGE_SIZE ? Number(process.env.FHIR_DEV_PAGE_SIZE) : undefined;
-    server = await startFhirDevServer({ port, host, loadFixtures: true, logger: log, ...(pageSize && Number.isInteger(pageSize) && pageSize > 0 ? { defaultPageSize: pageSize } : {}) });
+    server = await startFhirDevServer({ port, host, loadFixtures: process.env.FHIR_DEV_FIXTURES !== '0', logger: log, ...(pageSize && Number.isInteger(pageSize) && pageSize > 0 ? { defaultPageSize: pageSize } : {}) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? `port ${port} is in use (set FHIR_DEV_PORT)` : e.message;

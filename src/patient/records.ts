@@ -14,6 +14,8 @@ export class PatientRecord {
 
   constructor(resources: Iterable<FhirResource>) {
     for (const r of resources) this.add(r);
+    // A stable order (by id), so the answer never depends on the order the client or server sent things in.
+    for (const list of this.byType.values()) list.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? '') || JSON.stringify(a).localeCompare(JSON.stringify(b)));
   }
 
   private add(r: FhirResource): void {

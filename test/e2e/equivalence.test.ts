@@ -1,0 +1,96 @@
+/**
+ * Same answer every way (issue #3): for every fixture, the cards and the
+ * stratification are identical whether the data came fully prefetched, partly
+ * prefetched, not prefetched at all (fetched from the real local FHIR server),
+ * or paginated in pages of 2 (by the server, and by a client that prefetched
+ * first pages only). The FHIR server and the CDS service run as separate
+ * processes on loopback; one server is loaded with `npm run fixtures:load`.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, expectValidCdsResponse, expected, fixtureNames, fixtureRequest, knowledgeFor } from '../support/cds';
+import { startCdsService, startFhirServer, stopProcess, type Started } from './processes';
+
+const SERVICE = '/cds-services/relapsed-all-patient-view';
+let fhir: (Started & { baseUrl: string }) | undefined;
+let fhirPaged: (Started & { baseUrl: string }) | undefined;
+let cds: (Started & { baseUrl: string }) | undefined;
+
+beforeAll(async () => {
+  [fhir, fhirPaged, cds] = await Promise.all([startFhirServer(), startFhirServer({ FHIR_DEV_PAGE_SIZE: '2', FHIR_DEV_FIXTURES: '0' }), startCdsService()]);
+  // The paged server starts empty: load the fixtures onto it the way a newcomer would.
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/tools/load-fixtures.ts'), '--server', fhirPaged.baseUrl], { cwd: ROOT, stdio: 'pipe' });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([stopProcess(fhir), stopProcess(fhirPaged), stopProcess(cds)]);
+});
+
+async function invoke(body: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${cds?.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: await res.json() };
+}
+
+function withPrefetch(name: string, keep: string[] | 'none', fhirServer?: string): Record<string, unknown> {
+  const req = fixtureRequest(name);
+  const prefetch = req.prefetch as Record<string, unknown>;
+  const { prefetch: _dropped, ...rest } = req;
+  const out: Record<string, unknown> = { ...rest, ...(fhirServer ? { fhirServer } : {}) };
+  if (keep !== 'none') out.prefetch = Object.fromEntries(Object.entries(prefetch).filter(([k]) => keep.includes(k)));
+  return out;
+}
+
+/** What a paginating client prefetches: the first page (of 2) of each search, with its next link. */
+async function firstPages(name: string, base: string): Promise<Record<string, unknown>> {
+  const patientId = (fixtureRequest(name).context as { patientId: string }).patientId;
+  const prefetch: Record<string, unknown> = {};
+  for (const [key, template] of Object.entries(knowledgeFor().service.prefetch)) {
+    const path = template.replace('{{context.patientId}}', patientId).replace(/\|/g, '%7C');
+    const res = await fetch(`${base}/${path}`, { headers: { Accept: 'application/fhir+json' } });
+    expect(res.status).toBe(200);
+    prefetch[key] = await res.json();
+  }
+  return prefetch;
+}
+
+describe('the same cards and stratification however the data arrives', () => {
+  it('the processes are up and the paged server holds the fixtures', async () => {
+    const res = await fetch(`${fhirPaged?.baseUrl}/Patient?_count=100`);
+    const bundle = (await res.json()) as { entry?: unknown[] };
+    expect(bundle.entry?.length).toBe(fixtureNames().length);
+  });
+
+  describe.each(fixtureNames().filter((n) => !expected[n].valuesetDir))('%s', (name) => {
+    it('fully prefetched = partly prefetched = fetched = paginated by 2', async () => {
+      const full = await invoke(fixtureRequest(name));
+      expect(full.status).toBe(200);
+      const body = expectValidCdsResponse(full.json);
+      expect(body.cards.map((c) => c.source.topic?.code)).toEqual(expected[name].cards);
+
+      const partly = await invoke(withPrefetch(name, ['patient', 'conditions'], fhir?.baseUrl));
+      const fetched = await invoke(withPrefetch(name, 'none', fhir?.baseUrl));
+      const pagedByServer = await invoke(withPrefetch(name, 'none', fhirPaged?.baseUrl));
+      const pagedByClient = await invoke({ ...withPrefetch(name, 'none', fhirPaged?.baseUrl), prefetch: await firstPages(name, fhirPaged?.baseUrl as string) });
+
+      for (const [mode, other] of Object.entries({ partly, fetched, pagedByServer, pagedByClient })) {
+        expect({ mode, status: other.status }).toEqual({ mode, status: 200 });
+        expectValidCdsResponse(other.json);
+        expect({ mode, response: other.json }).toEqual({ mode, response: full.json });
+      }
+    });
+  });
+
+  it('a site with local codes (CDS_VALUESET_DIR) gets the same answer fetched as prefetched', async () => {
+    const local = await startCdsService({ CDS_VALUESET_DIR: join(ROOT, 'fixtures', 'local-valuesets') });
+    try {
+      const call = async (body: unknown) =>
+        (await fetch(`${local.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
+      const full = await call(fixtureRequest('hospital-local-codes'));
+      const fetched = await call(withPrefetch('hospital-local-codes', 'none', fhir?.baseUrl));
+      expect((full as { cards: { source: { topic: { code: string } } }[] }).cards.map((c) => c.source.topic.code)).toEqual(expected['hospital-local-codes'].cards);
+      expect(fetched).toEqual(full);
+    } finally {
+      await stopProcess(local);
+    }
+  });
+});
