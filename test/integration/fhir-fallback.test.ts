@@ -181,6 +181,17 @@ describe('FHIR server fallback', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('follows no redirect (to another host or at all): 412, and the other host is never called', async () => {
+    const t = app();
+    serveAll(['patient']);
+    nock(SERVER).get('/fhir/Patient/emb-pt').query(true).reply(302, '', { Location: 'http://elsewhere.test/fhir/Patient/emb-pt' });
+    const elsewhere = nock('http://elsewhere.test').get(/.*/).reply(200, { resourceType: 'Patient', id: 'emb-pt' });
+    const res = await request(t.app).post(URL).send(requestWith([])).expect(412);
+    expect(res.body.issue[0].diagnostics).toMatch(/redirected \(HTTP 302\); redirects are not followed/);
+    expect(elsewhere.isDone()).toBe(false);
+    expect(t.logs.join('')).not.toContain(TOKEN);
+  });
+
   it('stops after the configured number of pages', async () => {
     const t = app({ CDS_FETCH_MAX_PAGES: '2' });
     serveAll(['conditions'])
