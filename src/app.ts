@@ -12,6 +12,7 @@ import { fetcherFactory } from './cds/fhir-access';
 import { boundBody, corsPolicy, securityHeaders } from './http/hardening';
 import { requireTrustedCaller } from './auth/middleware';
 import { JwtVerifier } from './auth/verifier';
+import { FeedbackStore } from './feedback/store';
 
 export interface AppDeps extends CdsRouteDeps {
   config: Config;
@@ -28,6 +29,7 @@ export function createApp(input: AppDeps): express.Express {
     fetcherFor:
       input.fetcherFor ??
       fetcherFactory({ settings: input.config.fetch, logger: input.logger, allowlist: input.config.fhirServerAllowlist, requireHttps: input.config.production }),
+    recordFeedback: input.recordFeedback ?? lazyFeedbackStore(input.config.feedbackDb),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -67,6 +69,15 @@ export function createApp(input: AppDeps): express.Express {
     res.status(status).type('application/fhir+json').json(body);
   });
   return app;
+}
+
+/** The SQLite feedback store, opened on the first feedback (so a service that gets none writes no file). */
+function lazyFeedbackStore(file: string): NonNullable<AppDeps['recordFeedback']> {
+  let store: FeedbackStore | undefined;
+  return (serviceId, items) => {
+    store ??= new FeedbackStore(file);
+    return store.record(serviceId, items);
+  };
 }
 
 /** Map any thrown value to a status and an OperationOutcome; internal detail only in `reason`. */

@@ -11,7 +11,7 @@ import { hashIdentifier } from '../logger';
 import { ESSENTIAL_PREFETCH_KEYS } from './definition';
 import { CdsError, operationOutcome } from './errors';
 import { describeKey, resolvePrefetch, type FhirFallback } from './prefetch';
-import { CdsRequestSchema, FeedbackSchema, type CdsRequest } from './schemas';
+import { CdsRequestSchema, FeedbackSchema, type CdsRequest, type FeedbackRequest } from './schemas';
 
 export interface CdsRouteDeps {
   knowledge: Knowledge;
@@ -21,8 +21,8 @@ export interface CdsRouteDeps {
   clock?: () => string;
   /** FHIR server fallback for keys the client did not prefetch (issue #3). */
   fetcherFor?: (request: CdsRequest, templates: Record<string, string>, allowlist?: readonly string[]) => FhirFallback | undefined;
-  /** Where feedback goes. */
-  recordFeedback?: (serviceId: string, items: unknown[]) => number;
+  /** Where feedback goes; returns how many items were new. */
+  recordFeedback?: (serviceId: string, items: FeedbackRequest['feedback']) => number;
 }
 
 export function cdsRouter(deps: CdsRouteDeps): Router {

@@ -165,7 +165,8 @@ export type CdsRequest = z.infer<typeof CdsRequestSchema>;
 export const FeedbackSchema = z.object({
   feedback: z
     .array(
-      z.looseObject({
+      z
+        .looseObject({
         card: z.string().min(1).max(200),
         outcome: z.enum(['accepted', 'overridden']),
         acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1).max(200) })).optional(),
@@ -175,8 +176,12 @@ export const FeedbackSchema = z.object({
             userComment: z.string().max(4000).optional(),
           })
           .optional(),
-        outcomeTimestamp: z.string().min(1).max(64),
-      }),
+        outcomeTimestamp: z.iso.datetime({ offset: true }),
+      })
+        .refine((f) => f.outcome !== 'accepted' || (f.acceptedSuggestions !== undefined && f.acceptedSuggestions.length > 0), {
+          message: 'acceptedSuggestions is required when the outcome is accepted',
+          path: ['acceptedSuggestions'],
+        }),
     )
     .min(1)
     .max(1000),

@@ -3,7 +3,8 @@
  * logger writing to a captured stream), load fixtures, and check every
  * response against the CDS Hooks response schema.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
@@ -72,7 +73,7 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
       cb();
     },
   });
-  const config = loadConfig({ LOG_LEVEL: 'debug', ...(options.env ?? {}) });
+  const config = loadConfig({ LOG_LEVEL: 'debug', CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-feedback-')), 'feedback.sqlite'), ...(options.env ?? {}) });
   const logger = createLogger('debug', sink);
   const app = createApp({
     config,
