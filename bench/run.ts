@@ -49,7 +49,10 @@ function padded(name: string, n: number): Record<string, unknown> {
   return req;
 }
 
-async function load(title: string, opts: { path: string; method?: 'GET' | 'POST'; body?: unknown }): Promise<{ title: string; rps: number; p50: number; p99: number; errors: number }> {
+async function load(
+  title: string,
+  opts: { path: string; method?: 'GET' | 'POST'; body?: unknown },
+): Promise<{ title: string; rps: number; p50: number; p99: number; errors: number }> {
   const result = await autocannon({
     url: `${BASE}${opts.path}`,
     method: opts.method ?? 'GET',
@@ -112,9 +115,17 @@ async function main(): Promise<void> {
     const rows = [
       await load('baseline: GET /health/live', { path: '/health/live' }),
       await load('GET /cds-services (discovery)', { path: '/cds-services' }),
-      await load('POST invocation, early marrow B-ALL (3 cards)', { path: '/cds-services/relapsed-all-patient-view', method: 'POST', body: fixture('early-marrow-b-awaiting') }),
+      await load('POST invocation, early marrow B-ALL (3 cards)', {
+        path: '/cds-services/relapsed-all-patient-view',
+        method: 'POST',
+        body: fixture('early-marrow-b-awaiting'),
+      }),
       await load('POST invocation, no ALL (empty cards)', { path: '/cds-services/relapsed-all-patient-view', method: 'POST', body: fixture('no-all-aml') }),
-      await load('POST invocation, 1 000 extra Observations', { path: '/cds-services/relapsed-all-patient-view', method: 'POST', body: padded('adult-b-persistent-cart', 1_000) }),
+      await load('POST invocation, 1 000 extra Observations', {
+        path: '/cds-services/relapsed-all-patient-view',
+        method: 'POST',
+        body: padded('adult-b-persistent-cart', 1_000),
+      }),
     ];
     const rssEnd = await rssOf(child);
     const [base] = rows;

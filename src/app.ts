@@ -28,7 +28,12 @@ export function createApp(input: AppDeps): express.Express {
     ...input,
     fetcherFor:
       input.fetcherFor ??
-      fetcherFactory({ settings: input.config.fetch, logger: input.logger, allowlist: input.config.fhirServerAllowlist, requireHttps: input.config.production }),
+      fetcherFactory({
+        settings: input.config.fetch,
+        logger: input.logger,
+        allowlist: input.config.fhirServerAllowlist,
+        requireHttps: input.config.production,
+      }),
     recordFeedback: input.recordFeedback ?? lazyFeedbackStore(input.config.feedbackDb),
   };
   const app = express();
@@ -40,8 +45,7 @@ export function createApp(input: AppDeps): express.Express {
   // Trust before parsing: an unauthenticated caller's body is never read.
   const auth = deps.config.auth;
   if (auth.mode === 'required') {
-    const verifier =
-      deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger });
+    const verifier = deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger });
     app.use('/cds-services', requireTrustedCaller(verifier, deps.logger));
   }
   app.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'], strict: true }));
@@ -58,7 +62,10 @@ export function createApp(input: AppDeps): express.Express {
   app.use(cdsRouter(deps));
 
   app.use((req: Request, res: Response) => {
-    res.status(404).type('application/fhir+json').json(operationOutcome('not-found', `nothing at ${req.method} ${req.path.slice(0, 200)}`));
+    res
+      .status(404)
+      .type('application/fhir+json')
+      .json(operationOutcome('not-found', `nothing at ${req.method} ${req.path.slice(0, 200)}`));
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

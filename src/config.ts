@@ -46,7 +46,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CDS_HOOKS_DIR: z.string().optional(),
   CDS_VALUESET_DIR: z.string().min(1).optional(),
-  CDS_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i).default('5mb'),
+  CDS_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(kb|mb)$/i)
+    .default('5mb'),
   CDS_REQUEST_TIMEOUT_MS: int(10_000),
   CDS_FETCH_TIMEOUT_MS: int(2_000),
   CDS_FETCH_DEADLINE_MS: int(4_000),
@@ -118,7 +121,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     warnings.push('CDS_AUTH=off: every caller is accepted without a JWT; for local development and testing only');
   } else {
     if (!e.CDS_TRUSTED_ISSUERS_FILE) throw new ConfigError('invalid configuration: CDS_AUTH=required needs CDS_TRUSTED_ISSUERS_FILE (no trusted issuer)');
-    if (!e.CDS_PUBLIC_URL) throw new ConfigError("invalid configuration: CDS_AUTH=required needs CDS_PUBLIC_URL (the service's public base URL, for the JWT aud)");
+    if (!e.CDS_PUBLIC_URL)
+      throw new ConfigError("invalid configuration: CDS_AUTH=required needs CDS_PUBLIC_URL (the service's public base URL, for the JWT aud)");
     let publicUrl: string;
     let issuers: TrustedIssuer[];
     try {
@@ -156,5 +160,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import { isLoopbackHostname } from '../http/loopback';
 
 export interface TrustedIssuer {
   /** The `iss` claim, compared exactly. */
@@ -33,22 +34,22 @@ export interface TrustedIssuer {
 
 export class TrustedIssuersError extends Error {}
 
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]']);
+export { isLoopbackHostname };
 
-/** True for localhost, 127.0.0.0/8 and [::1]. */
-export function isLoopbackHostname(hostname: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(hostname.toLowerCase()) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+/** The value as an absolute URL, or an issue added to `ctx`. */
+function absoluteUrl(value: string, ctx: z.RefinementCtx): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not an absolute URL: ${JSON.stringify(value)}` });
+    return undefined;
+  }
 }
 
 /** A key-set URL: absolute, https (http only on loopback), no credentials, no fragment. */
 const keySetUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not an absolute URL: ${JSON.stringify(value)}` });
-    return;
-  }
+  const url = absoluteUrl(value, ctx);
+  if (!url) return;
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
     ctx.addIssue({ code: 'custom', message: `must use https (http only for loopback): ${value}` });
   }
@@ -57,13 +58,8 @@ const keySetUrl = z.string().superRefine((value, ctx) => {
 });
 
 const fhirServerUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `not an absolute URL: ${JSON.stringify(value)}` });
-    return;
-  }
+  const url = absoluteUrl(value, ctx);
+  if (!url) return;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: `must be an http(s) URL: ${value}` });
   if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials' });
 });
@@ -115,7 +111,12 @@ const IssuersSchema = z
   });
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(root)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(root)'
+  );
 }
 
 /** Validate already-parsed JSON; `source` names the file (or other origin) in error messages. */

@@ -205,7 +205,7 @@ export class JwtVerifier {
     if (issuer.jwksUri && issuer.jwksUri !== (jkuAllowed ? jku : undefined)) sources.push(this.remoteSet(issuer.jwksUri));
 
     if (jku !== undefined && !jkuAllowed) {
-      this.logger.debug({ iss: context.iss, jkuHost: hostOf(jku) }, 'jku not on the issuer\'s allowlist: ignored (not fetched)');
+      this.logger.debug({ iss: context.iss, jkuHost: hostOf(jku) }, "jku not on the issuer's allowlist: ignored (not fetched)");
       if (sources.length === 0) throw new AuthError('jku not on allowlist and no configured keys', context);
     }
     if (sources.length === 0) throw new AuthError('no jku and no configured keys for this issuer', context);

@@ -12,4 +12,3 @@ export function escapeMarkdown(value: unknown): string {
     .replace(/>/g, '&gt;');
   return s.replace(/([\\`*_[\]{}#|~!])/g, '\\$1');
 }
-

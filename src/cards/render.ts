@@ -100,7 +100,10 @@ function suggestion(s: SuggestionTemplate, cardUuid: string, patientId: string, 
 
 /** Summaries are plain text. */
 function plain(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/[,;:]\s*$/, '').trim();
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[,;:]\s*$/, '')
+    .trim();
 }
 
 function truncate(text: string, max: number): string {

@@ -10,7 +10,8 @@ import type { Evidence, MrdResult } from '../clinical/types';
 export type CardView = Record<string, unknown>;
 
 const MISSING_WHY: Record<Stratification['missing'][number], string> = {
-  'diagnosis date': 'early vs late relapse is measured from the initial diagnosis date; without it the timing, the HSCT indication and the COG risk group cannot be set',
+  'diagnosis date':
+    'early vs late relapse is measured from the initial diagnosis date; without it the timing, the HSCT indication and the COG risk group cannot be set',
   'relapse date': 'timing, the CD19/CD22 and CNS work-up window, and the start of reinduction are all anchored on the relapse date',
   lineage: 'reinduction differs for B-ALL (blinatumomab, inotuzumab) and T-ALL (nelarabine); no reinduction card is given until lineage is known',
   site: 'the early-relapse threshold is 36 months for marrow and 18 months for isolated extramedullary relapse, and CNS or testicular sites change therapy',
@@ -89,7 +90,8 @@ function dedupe(items: Evidence[]): Evidence[] {
 }
 
 function antigenText(a: AntigenStatus): string {
-  if (a.atRelapse) return `${a.atRelapse.positivity === 'unknown' ? 'result could not be read' : a.atRelapse.positivity} (${a.atRelapse.evidence.value ?? ''}${a.atRelapse.date ? `, ${a.atRelapse.date}` : ''})`;
+  if (a.atRelapse)
+    return `${a.atRelapse.positivity === 'unknown' ? 'result could not be read' : a.atRelapse.positivity} (${a.atRelapse.evidence.value ?? ''}${a.atRelapse.date ? `, ${a.atRelapse.date}` : ''})`;
   if (a.older) return `not re-assessed since relapse (last: ${a.older.positivity}${a.older.date ? `, ${a.older.date}` : ''})`;
   return 'not assessed (no result)';
 }

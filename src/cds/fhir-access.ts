@@ -7,7 +7,7 @@ import { createFhirFetcher, type FetchSettings } from './fhir-fetch';
 import type { FhirFallback } from './prefetch';
 import type { CdsRequest } from './schemas';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+import { isLoopbackHostname } from '../http/loopback';
 
 /**
  * True when `fhirServer` is allowed: it starts with one of the allowlist's base
@@ -23,7 +23,7 @@ export function isAllowedFhirServer(fhirServer: string, allowlist: readonly stri
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   if (url.username || url.password) return false;
-  if (allowlist === 'loopback') return LOOPBACK_HOSTS.has(url.hostname);
+  if (allowlist === 'loopback') return isLoopbackHostname(url.hostname);
   return allowlist.some((entry) => {
     try {
       const allowed = new URL(entry);
@@ -52,10 +52,10 @@ export function fetcherFactory(options: FhirAccessOptions) {
   return (request: CdsRequest, templates: Record<string, string>, issuerServers?: readonly string[]): FhirFallback | undefined => {
     const server = request.fhirServer;
     if (!server) return undefined;
-    const insecure = options.requireHttps === true && new URL(server).protocol === 'http:' && !LOOPBACK_HOSTS.has(new URL(server).hostname);
+    const insecure = options.requireHttps === true && new URL(server).protocol === 'http:' && !isLoopbackHostname(new URL(server).hostname);
     if (insecure || !isAllowedFhirServer(server, issuerServers ?? configured)) {
       options.logger.warn({ fhirServerHost: safeHost(server) }, 'fhirServer not on the allowlist; not called');
-      const refused = 'the FHIR server is not on this service\'s allowlist';
+      const refused = "the FHIR server is not on this service's allowlist";
       return {
         fetchMissing: async (keys) => Object.fromEntries(keys.map((k) => [k, { error: refused }])),
         followPages: async () => {

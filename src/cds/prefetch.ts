@@ -66,7 +66,8 @@ export function readPrefetchValue(value: unknown): { resources: FhirResource[]; 
     if (!isObject(entry)) throw new CdsError(400, 'invalid', 'a prefetch Bundle entry is not an object');
     const r = entry.resource;
     if (r === undefined) continue;
-    if (!isObject(r) || typeof r.resourceType !== 'string') throw new CdsError(400, 'invalid', 'a prefetch Bundle entry holds something that is not a FHIR resource');
+    if (!isObject(r) || typeof r.resourceType !== 'string')
+      throw new CdsError(400, 'invalid', 'a prefetch Bundle entry holds something that is not a FHIR resource');
     // An OperationOutcome in a searchset is a warning (search mode "outcome") unless it is all there is.
     if (r.resourceType === 'OperationOutcome') {
       failure = outcomeText(r);
@@ -83,14 +84,25 @@ export function readPrefetchValue(value: unknown): { resources: FhirResource[]; 
 function hasErrorIssue(entries: unknown[]): boolean {
   return entries.some((e) => {
     const r = isObject(e) ? e.resource : undefined;
-    return isObject(r) && r.resourceType === 'OperationOutcome' && Array.isArray(r.issue) && r.issue.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal'));
+    return (
+      isObject(r) &&
+      r.resourceType === 'OperationOutcome' &&
+      Array.isArray(r.issue) &&
+      r.issue.some((i) => isObject(i) && (i.severity === 'error' || i.severity === 'fatal'))
+    );
   });
 }
 
 function outcomeText(oo: Record<string, unknown>): string {
   const issues = Array.isArray(oo.issue) ? oo.issue : [];
   const first = issues.find(isObject);
-  const text = first && (typeof first.diagnostics === 'string' ? first.diagnostics : isObject(first.details) && typeof first.details.text === 'string' ? first.details.text : undefined);
+  const text =
+    first &&
+    (typeof first.diagnostics === 'string'
+      ? first.diagnostics
+      : isObject(first.details) && typeof first.details.text === 'string'
+        ? first.details.text
+        : undefined);
   return `the EHR reported an error${text ? `: ${String(text).slice(0, 200)}` : ''}`;
 }
 

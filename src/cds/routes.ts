@@ -72,10 +72,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
         deps.knowledge,
         deps.settings,
       );
-      log.info(
-        { keys: resolved.keys, resources: resolved.resources.length, cards: result.recommendations.map((r) => r.code) },
-        'evaluated',
-      );
+      log.info({ keys: resolved.keys, resources: resolved.resources.length, cards: result.recommendations.map((r) => r.code) }, 'evaluated');
       res.json(toResponse(result));
     } catch (err) {
       next(err);
@@ -105,7 +102,8 @@ export function parseRequest(body: unknown): CdsRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CdsError(400, 'structure', 'the request body must be a JSON object');
   const parsed = CdsRequestSchema.safeParse(body);
   if (!parsed.success) throw new CdsError(400, 'invalid', `invalid CDS Hooks request: ${issuesText(parsed.error.issues)}`);
-  if (parsed.data.fhirAuthorization && !parsed.data.fhirServer) throw new CdsError(400, 'invalid', 'invalid CDS Hooks request: fhirServer is required with fhirAuthorization');
+  if (parsed.data.fhirAuthorization && !parsed.data.fhirServer)
+    throw new CdsError(400, 'invalid', 'invalid CDS Hooks request: fhirServer is required with fhirAuthorization');
   return parsed.data;
 }
 
@@ -130,6 +128,10 @@ function methodNotAllowed(allowed: string) {
       res.status(204).end();
       return;
     }
-    res.set('Allow', `${allowed}, OPTIONS`).status(405).type('application/fhir+json').json(operationOutcome('not-supported', `method ${req.method} is not allowed here; use ${allowed}`));
+    res
+      .set('Allow', `${allowed}, OPTIONS`)
+      .status(405)
+      .type('application/fhir+json')
+      .json(operationOutcome('not-supported', `method ${req.method} is not allowed here; use ${allowed}`));
   };
 }

@@ -167,17 +167,19 @@ export const FeedbackSchema = z.object({
     .array(
       z
         .looseObject({
-        card: z.string().min(1).max(200),
-        outcome: z.enum(['accepted', 'overridden']),
-        acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1).max(200) })).optional(),
-        overrideReason: z
-          .looseObject({
-            reason: z.looseObject({ code: z.string().max(200), system: z.string().max(1024).optional(), display: z.string().max(1024).optional() }).optional(),
-            userComment: z.string().max(4000).optional(),
-          })
-          .optional(),
-        outcomeTimestamp: z.iso.datetime({ offset: true }),
-      })
+          card: z.string().min(1).max(200),
+          outcome: z.enum(['accepted', 'overridden']),
+          acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1).max(200) })).optional(),
+          overrideReason: z
+            .looseObject({
+              reason: z
+                .looseObject({ code: z.string().max(200), system: z.string().max(1024).optional(), display: z.string().max(1024).optional() })
+                .optional(),
+              userComment: z.string().max(4000).optional(),
+            })
+            .optional(),
+          outcomeTimestamp: z.iso.datetime({ offset: true }),
+        })
         .refine((f) => f.outcome !== 'accepted' || (f.acceptedSuggestions !== undefined && f.acceptedSuggestions.length > 0), {
           message: 'acceptedSuggestions is required when the outcome is accepted',
           path: ['acceptedSuggestions'],

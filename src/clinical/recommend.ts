@@ -61,7 +61,13 @@ export interface Recommendation {
 export function recommend(st: Stratification, s: ClinicalSettings): Recommendation[] {
   const out: Recommendation[] = [];
   const { summary } = st;
-  const add = (code: RecommendationCode, indicator: Indicator, evidence: Evidence[], flags: RecommendationFlags = {}, priorExposure: TherapyExposure[] = []): void => {
+  const add = (
+    code: RecommendationCode,
+    indicator: Indicator,
+    evidence: Evidence[],
+    flags: RecommendationFlags = {},
+    priorExposure: TherapyExposure[] = [],
+  ): void => {
     out.push({ code, indicator, evidence, flags, priorExposure });
   };
   const isB = summary.lineage === 'B';
@@ -84,7 +90,8 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
   }
   if (isT && awaiting) add('reinduction-t-all', 'warning', st.lineageEvidence, {}, exposureTo('nelarabine'));
 
-  if (summary.ph === 'positive') add('ph-positive-tki', 'warning', [...st.phEvidence, ...st.t315i], { t315i: st.t315i.length > 0 }, exposureTo('tki', 'ponatinib'));
+  if (summary.ph === 'positive')
+    add('ph-positive-tki', 'warning', [...st.phEvidence, ...st.t315i], { t315i: st.t315i.length > 0 }, exposureTo('tki', 'ponatinib'));
 
   if (isB && (!st.cd19.atRelapse || !st.cd22.atRelapse)) add('antigen-testing', 'info', antigenEvidence(st));
 
@@ -101,8 +108,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
 
   if (summary.phase === 'second-remission-mrd-negative') {
     const lateB = summary.timing === 'late' && isB;
-    const tIsolatedLateCns =
-      isT && summary.timing === 'late' && summary.site === 'isolated-extramedullary' && sameSites(summary.extramedullarySites, ['cns']);
+    const tIsolatedLateCns = isT && summary.timing === 'late' && summary.site === 'isolated-extramedullary' && sameSites(summary.extramedullarySites, ['cns']);
     if (lateB || tIsolatedLateCns) {
       add('chemotherapy-alone-option', 'info', [...relapseEvidence, ...mrdEvidence], { chemoAloneReason: lateB ? 'late-b-all' : 't-all-isolated-late-cns' });
     }
@@ -116,7 +122,12 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
     add(
       'car-t-evaluation',
       'warning',
-      [...[st.cd19.atRelapse ?? st.cd19.older].filter((x) => x !== undefined).map((x) => x.evidence), ...mrdEvidence, ...(st.refractoryMarrow ? [st.refractoryMarrow] : []), ...st.hsctBeforeRelapse],
+      [
+        ...[st.cd19.atRelapse ?? st.cd19.older].filter((x) => x !== undefined).map((x) => x.evidence),
+        ...mrdEvidence,
+        ...(st.refractoryMarrow ? [st.refractoryMarrow] : []),
+        ...st.hsctBeforeRelapse,
+      ],
       {
         tisagenlecleucelEligible: st.ageYears === undefined || st.ageYears <= s.tisagenlecleucelMaxAge,
         adultProductsEligible: st.ageYears === undefined || st.ageYears >= s.adultCarTMinAge,
@@ -138,7 +149,8 @@ export function hsctIndication(st: Stratification): RecommendationFlags['hsctRea
   const { summary } = st;
   if (summary.timing === 'early') return 'early-relapse';
   // Refractory marrow (persistent disease) is above any MRD threshold.
-  if (summary.timing === 'late' && summary.lineage === 'B' && (st.mrdStatus === 'positive' || summary.phase === 'persistent-disease')) return 'late-b-all-mrd-positive';
+  if (summary.timing === 'late' && summary.lineage === 'B' && (st.mrdStatus === 'positive' || summary.phase === 'persistent-disease'))
+    return 'late-b-all-mrd-positive';
   if (summary.lineage === 'T' && (summary.site === 'isolated-marrow' || summary.site === 'combined')) return 't-all-marrow-relapse';
   return undefined;
 }

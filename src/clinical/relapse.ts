@@ -58,7 +58,9 @@ export function remissionDates(facts: PatientFacts, s: ClinicalSettings): IsoDat
   const dates: (IsoDate | undefined)[] = [
     ...facts.marrowBlasts.filter((m) => m.percent !== undefined && m.percent < s.marrowBlastRelapsePercent).map((m) => m.date),
     // An MRD measurement documents (morphological) remission unless it is itself at relapse level.
-    ...facts.mrd.filter((m) => !m.unreadable && !(m.percent !== undefined && m.comparator === undefined && m.percent >= s.marrowBlastRelapsePercent)).map((m) => m.date),
+    ...facts.mrd
+      .filter((m) => !m.unreadable && !(m.percent !== undefined && m.comparator === undefined && m.percent >= s.marrowBlastRelapsePercent))
+      .map((m) => m.date),
     ...facts.diseaseStatus.filter((d) => d.status === 'remission').map((d) => d.date),
     ...facts.allConditions.filter((c) => c.isRemissionRecord).map((c) => c.date),
   ];

@@ -108,8 +108,7 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
   const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date === undefined || h.date < relapseDate) : [];
   const hsctAfter = relapseDate ? facts.hsct.filter((h) => h.date !== undefined && h.date >= relapseDate) : [];
   // Relapse date unknown: a transplant in the record with a relapse still open came before it.
-  const relapseAfterHsct =
-    relapse.postTransplantRelapseRecord || hsctBefore.length > 0 || (relapseDate === undefined && facts.hsct.length > 0);
+  const relapseAfterHsct = relapse.postTransplantRelapseRecord || hsctBefore.length > 0 || (relapseDate === undefined && facts.hsct.length > 0);
   // MRD after reinduction: dated after its start (or after the relapse date when no start is known).
   const mrdAnchor = reinduction.startDate ?? relapseDate;
   const mrdAfter = mrdAnchor ? latest(facts.mrd.filter((m) => m.date !== undefined && m.date > mrdAnchor)) : undefined;
@@ -239,9 +238,7 @@ export function antigenStatus(results: QualitativeResult[], relapseDate: IsoDate
  * chemotherapy in the history must not pass for reinduction).
  */
 export function findReinduction(therapies: TherapyExposure[], relapseDate: IsoDate | undefined): Reinduction {
-  const agents = therapies.filter(
-    (t) => t.isReinductionAgent && (relapseDate ? t.date !== undefined && t.date >= relapseDate : t.ongoing),
-  );
+  const agents = therapies.filter((t) => t.isReinductionAgent && (relapseDate ? t.date !== undefined && t.date >= relapseDate : t.ongoing));
   const first = earliest(agents);
   return { started: agents.length > 0, startDate: first?.date, agents };
 }

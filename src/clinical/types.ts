@@ -89,14 +89,7 @@ export interface DiseaseStatusFinding {
   evidence: Evidence;
 }
 
-export type AgentClass =
-  | 'blinatumomab'
-  | 'inotuzumab'
-  | 'nelarabine'
-  | 'tki'
-  | 'ponatinib'
-  | 'other-reinduction'
-  | 'car-t';
+export type AgentClass = 'blinatumomab' | 'inotuzumab' | 'nelarabine' | 'tki' | 'ponatinib' | 'other-reinduction' | 'car-t';
 
 /** A medication (request, administration, statement) or CAR-T procedure. */
 export interface TherapyExposure {
@@ -115,6 +108,30 @@ export interface TherapyExposure {
 export interface DatedEvent {
   date?: IsoDate;
   evidence: Evidence;
+}
+
+/** A record with nothing in it (the start of extraction). */
+export function emptyPatientFacts(): PatientFacts {
+  return {
+    allConditions: [],
+    immunophenotypeLineage: [],
+    bcrAbl1: [],
+    abl1Mutation: [],
+    t315i: [],
+    cd19: [],
+    cd22: [],
+    marrowBlasts: [],
+    mrd: [],
+    csfBlasts: [],
+    csfWbc: [],
+    lumbarPunctures: [],
+    diseaseStatus: [],
+    therapies: [],
+    hsct: [],
+    hsctReferrals: [],
+    trialEnrolments: [],
+    unavailableData: [],
+  };
 }
 
 /** Everything the rules need, read once from the record. */

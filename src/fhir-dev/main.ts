@@ -70,7 +70,13 @@ async function main(): Promise<void> {
   let server: FhirDevServer;
   try {
     const pageSize = process.env.FHIR_DEV_PAGE_SIZE ? Number(process.env.FHIR_DEV_PAGE_SIZE) : undefined;
-    server = await startFhirDevServer({ port, host, loadFixtures: process.env.FHIR_DEV_FIXTURES !== '0', logger: log, ...(pageSize && Number.isInteger(pageSize) && pageSize > 0 ? { defaultPageSize: pageSize } : {}) });
+    server = await startFhirDevServer({
+      port,
+      host,
+      loadFixtures: process.env.FHIR_DEV_FIXTURES !== '0',
+      logger: log,
+      ...(pageSize && Number.isInteger(pageSize) && pageSize > 0 ? { defaultPageSize: pageSize } : {}),
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? `port ${port} is in use (set FHIR_DEV_PORT)` : e.message;

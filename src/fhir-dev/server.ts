@@ -316,7 +316,8 @@ function prepareSearch(resourceType: string, input: URLSearchParams, defaultPage
       continue;
     }
     if (key === '_') continue; // cache buster some clients add
-    if (key.startsWith('_has') || key.includes('.')) throw new HttpProblem(400, 'not-supported', `chained and _has searches are not supported by the dev server: ${key}`);
+    if (key.startsWith('_has') || key.includes('.'))
+      throw new HttpProblem(400, 'not-supported', `chained and _has searches are not supported by the dev server: ${key}`);
     if (key.startsWith('_') && !getSearchParameter(resourceType, key.split(':')[0])) {
       throw new HttpProblem(400, 'not-supported', `search parameter ${key} is not supported by the dev server`);
     }
@@ -373,9 +374,24 @@ function decorateSearchset(bundle: Json, base: string, resourceType: string, sea
 /* ------------------------------------------------------------------------ */
 
 const RESOURCE_TYPES = [
-  'Patient', 'Condition', 'Observation', 'Procedure', 'MedicationRequest', 'MedicationAdministration',
-  'MedicationStatement', 'Medication', 'ServiceRequest', 'ResearchSubject', 'ResearchStudy', 'DiagnosticReport',
-  'Encounter', 'Practitioner', 'Organization', 'Specimen', 'CarePlan', 'ValueSet',
+  'Patient',
+  'Condition',
+  'Observation',
+  'Procedure',
+  'MedicationRequest',
+  'MedicationAdministration',
+  'MedicationStatement',
+  'Medication',
+  'ServiceRequest',
+  'ResearchSubject',
+  'ResearchStudy',
+  'DiagnosticReport',
+  'Encounter',
+  'Practitioner',
+  'Organization',
+  'Specimen',
+  'CarePlan',
+  'ValueSet',
 ];
 
 function capabilityStatement(base: string): Json {
@@ -427,7 +443,9 @@ async function executeBundle(router: FhirRouter, repo: MemoryRepository, bundle:
 
 async function loadFixtureDir(router: FhirRouter, repo: MemoryRepository, dir: string): Promise<LoadedFixture[]> {
   if (!existsSync(dir)) throw new Error(`fixtures folder not found: ${dir}`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const loaded: LoadedFixture[] = [];
   for (const file of files) {
     const bundle = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Json;
@@ -534,7 +552,7 @@ export async function startFhirDevServer(opts: FhirDevServerOptions = {}): Promi
 
   // 4. Test hooks: artificial latency, bearer check.
   app.use('/fhir', async (req: Request, res: Response, next: NextFunction) => {
-    const delay = typeof opts.delayMs === 'function' ? opts.delayMs(req.method, req.originalUrl) : opts.delayMs ?? 0;
+    const delay = typeof opts.delayMs === 'function' ? opts.delayMs(req.method, req.originalUrl) : (opts.delayMs ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (opts.requireBearer !== undefined && req.get('authorization') !== `Bearer ${opts.requireBearer}`) {
       res.set('WWW-Authenticate', 'Bearer');

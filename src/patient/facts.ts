@@ -3,6 +3,7 @@
  * that knows FHIR resource shapes: it reads them with compiled FHIRPath and
  * matches codes through the value sets. Every fact keeps its evidence.
  */
+import { emptyPatientFacts } from '../clinical/types';
 import type {
   AgentClass,
   AllConditionFinding,
@@ -45,32 +46,15 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
   const live = (type: string): FhirResource[] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
 
-  const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId) ?? live('Patient')[0];
+  const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId);
   const conditions = live('Condition');
   const allConditions = conditions.map((c) => readAllCondition(c, t)).filter((c): c is AllConditionFinding => c !== undefined);
-  const allConditionRefs = new Set(
-    conditions.filter((c) => isAllCondition(c, t)).map((c) => referenceOf(c)),
-  );
+  const allConditionRefs = new Set(allConditions.map((c) => c.evidence.reference));
 
   const facts: PatientFacts = {
+    ...emptyPatientFacts(),
     birthDate: patient ? toIsoDate(paths.birthDate(patient)[0]) : undefined,
     allConditions,
-    immunophenotypeLineage: [],
-    bcrAbl1: [],
-    abl1Mutation: [],
-    t315i: [],
-    cd19: [],
-    cd22: [],
-    marrowBlasts: [],
-    mrd: [],
-    csfBlasts: [],
-    csfWbc: [],
-    lumbarPunctures: [],
-    diseaseStatus: [],
-    therapies: [],
-    hsct: [],
-    hsctReferrals: [],
-    trialEnrolments: [],
     unavailableData: [...(options.unavailableData ?? [])],
   };
 
@@ -115,7 +99,8 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
 
   for (const rs of live('ResearchSubject')) {
     const status = strings(paths.status(rs))[0] ?? '';
-    if (ON_TRIAL_STATUS.has(status)) facts.trialEnrolments.push(evidence(rs, 'Research study enrolment', firstDate([(rs.period as { start?: string } | undefined)?.start]), status));
+    if (ON_TRIAL_STATUS.has(status))
+      facts.trialEnrolments.push(evidence(rs, 'Research study enrolment', firstDate([(rs.period as { start?: string } | undefined)?.start]), status));
   }
 
   return facts;
@@ -142,10 +127,6 @@ function allCodings(c: FhirResource): Coding[] {
   return [...codings(paths.codings(c)), ...codings(paths.histologyCodings(c))];
 }
 
-function isAllCondition(c: FhirResource, t: Terminology): boolean {
-  return t.any('all-diagnosis', allCodings(c));
-}
-
 function conditionDate(c: FhirResource): string | undefined {
   return firstDate(paths.conditionOnset(c), paths.recordedDate(c));
 }
@@ -168,7 +149,12 @@ function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding 
     lineage: b && tl ? 'conflict' : b ? 'B' : tl ? 'T' : undefined,
     phPositiveMorphology: t.any('ph-positive-morphology', cs),
     sites: bodySites(c, t),
-    evidence: evidence(c, label, date, [text(c), clinical.length ? `clinical status ${clinical.join(', ')}` : undefined].filter(Boolean).join('; ') || undefined),
+    evidence: evidence(
+      c,
+      label,
+      date,
+      [text(c), clinical.length ? `clinical status ${clinical.join(', ')}` : undefined].filter(Boolean).join('; ') || undefined,
+    ),
   };
 }
 
@@ -214,7 +200,14 @@ function readObservation(obs: FhirResource, t: Terminology, antigenPercent: numb
   }
   if (t.any('mrd', cs)) {
     const r = readMrd(obs, t);
-    const mrd: MrdResult = { date, percent: r.percent, comparator: r.comparator, coded: r.coded, unreadable: r.unreadable, evidence: evidence(obs, 'MRD', date, r.display) };
+    const mrd: MrdResult = {
+      date,
+      percent: r.percent,
+      comparator: r.comparator,
+      coded: r.coded,
+      unreadable: r.unreadable,
+      evidence: evidence(obs, 'MRD', date, r.display),
+    };
     facts.mrd.push(mrd);
   }
   if (t.any('cd19-blasts', cs)) facts.cd19.push(qualitative('CD19 on blasts', readAntigen(obs, t, antigenPercent)));
@@ -255,17 +248,31 @@ function readDiseaseStatus(obs: FhirResource, t: Terminology, date: string | und
   const v = paths.value(obs)[0] as { coding?: Coding[]; text?: string } | undefined;
   const cs = v?.coding ?? [];
   const status = t.any('cancer-disease-status-worsened', cs) ? 'worsened' : t.any('cancer-disease-status-remission', cs) ? 'remission' : 'other';
-  return { date, status, sites: bodySites(obs, t), evidence: evidence(obs, 'Cancer disease status', date, v?.text ?? (cs[0] as { display?: string } | undefined)?.display ?? status) };
+  return {
+    date,
+    status,
+    sites: bodySites(obs, t),
+    evidence: evidence(obs, 'Cancer disease status', date, v?.text ?? (cs[0] as { display?: string } | undefined)?.display ?? status),
+  };
 }
 
-function readTherapy(med: FhirResource, type: 'MedicationRequest' | 'MedicationAdministration' | 'MedicationStatement', record: PatientRecord, t: Terminology): TherapyExposure | undefined {
+function readTherapy(
+  med: FhirResource,
+  type: 'MedicationRequest' | 'MedicationAdministration' | 'MedicationStatement',
+  record: PatientRecord,
+  t: Terminology,
+): TherapyExposure | undefined {
   const status = typeof med.status === 'string' ? med.status : 'unknown';
   if (!EXPOSED_STATUS.has(status)) return undefined;
   const cs = medicationCodings(med, record);
   const agent = agentClass(cs, t);
   if (!agent) return undefined;
   const date =
-    type === 'MedicationRequest' ? firstDate(paths.requestDate(med)) : type === 'MedicationAdministration' ? firstDate(paths.administrationDate(med)) : firstDate(paths.statementDate(med));
+    type === 'MedicationRequest'
+      ? firstDate(paths.requestDate(med))
+      : type === 'MedicationAdministration'
+        ? firstDate(paths.administrationDate(med))
+        : firstDate(paths.statementDate(med));
   const name = medicationName(med, record) ?? agent;
   return {
     agent,

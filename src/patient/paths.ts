@@ -32,7 +32,9 @@ export const paths = {
   value: compile('value'),
   interpretationCodes: compile('interpretation.coding.code'),
   componentCodings: compile('component.code.coding | component.value.coding'),
-  componentText: compile('component.value.ofType(string) | component.value.ofType(CodeableConcept).text | component.value.ofType(CodeableConcept).coding.display'),
+  componentText: compile(
+    'component.value.ofType(string) | component.value.ofType(CodeableConcept).text | component.value.ofType(CodeableConcept).coding.display',
+  ),
   focusReferences: compile('focus.reference'),
   procedureDate: compile('(performed as dateTime) | (performed as Period).start'),
   medicationCodings: compile('(medication as CodeableConcept).coding'),

@@ -139,7 +139,9 @@ export function loadTerminology(builtInDir: string, localDir?: string): Terminol
 function readValueSets(dir: string): [string, z.infer<typeof ValueSetFile>][] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new TerminologyError(`cannot read value set folder ${dir}: ${(err as Error).message}`);
   }
@@ -156,7 +158,9 @@ function readValueSets(dir: string): [string, z.infer<typeof ValueSetFile>][] {
     if (typeof json === 'object' && json !== null && (json as { resourceType?: unknown }).resourceType === 'CodeSystem') continue;
     const parsed = ValueSetFile.safeParse(json);
     if (!parsed.success) {
-      throw new TerminologyError(`${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new TerminologyError(
+        `${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     out.push([file, parsed.data]);
   }

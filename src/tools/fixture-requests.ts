@@ -75,7 +75,9 @@ function main(): void {
   const config = loadConfig();
   const { service } = loadKnowledge(config.hooksDir);
   const root = join(config.hooksDir, '..', 'fixtures');
-  const names = readdirSync(join(root, 'patients')).filter((f) => f.endsWith('.json')).sort();
+  const names = readdirSync(join(root, 'patients'))
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   for (const file of names) {
     const name = file.replace(/\.json$/, '');
     const bundle = JSON.parse(readFileSync(join(root, 'patients', file), 'utf8')) as FixtureBundle;

@@ -75,7 +75,9 @@ function normalizeBase(server: string): string {
 
 export function listFixtureFiles(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`fixtures folder not found: ${dir}`);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (!files.length) throw new Error(`no .json files in ${dir}`);
   return files;
 }
@@ -117,19 +119,14 @@ export async function loadFixtureBundles(opts: LoadFixturesOptions): Promise<Fix
       result.ok = true;
     } catch (err) {
       const e = err as Error;
-      result.error =
-        e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.name === 'SyntaxError' ? `invalid JSON: ${e.message}` : e.message;
+      result.error = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.name === 'SyntaxError' ? `invalid JSON: ${e.message}` : e.message;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       if (cause?.code || cause?.message) result.error += ` (${cause.code ?? cause.message})`;
       result.error = redact(result.error, opts.token);
     }
     result.ms = performance.now() - t0;
     const status = result.status ? String(result.status) : '---';
-    log(
-      result.ok
-        ? `ok      ${status}  ${file}  (${result.entries} entries, ${result.ms.toFixed(0)} ms)`
-        : `FAILED  ${status}  ${file}: ${result.error}`,
-    );
+    log(result.ok ? `ok      ${status}  ${file}  (${result.entries} entries, ${result.ms.toFixed(0)} ms)` : `FAILED  ${status}  ${file}: ${result.error}`);
     results.push(result);
   }
   return results;
@@ -143,8 +140,10 @@ interface CliArgs {
 }
 
 function usage(): string {
-  return 'usage: npm run fixtures:load -- --server <fhir-base-url> [--token <bearer>] [--dir fixtures/patients] [--timeout <ms>]\n' +
-    '       (the token may also be given in FHIR_TOKEN)\n';
+  return (
+    'usage: npm run fixtures:load -- --server <fhir-base-url> [--token <bearer>] [--dir fixtures/patients] [--timeout <ms>]\n' +
+    '       (the token may also be given in FHIR_TOKEN)\n'
+  );
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
@@ -209,9 +208,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return 2;
   }
   const failed = results.filter((r) => !r.ok).length;
-  process.stdout.write(
-    failed ? `${failed} of ${results.length} bundles failed\n` : `${results.length} bundles loaded into ${normalizeBase(args.server)}\n`,
-  );
+  process.stdout.write(failed ? `${failed} of ${results.length} bundles failed\n` : `${results.length} bundles loaded into ${normalizeBase(args.server)}\n`);
   return failed ? 1 : 0;
 }
 

@@ -87,7 +87,9 @@ describe('the same cards and stratification however the data arrives', () => {
         (await fetch(`${local.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
       const full = await call(fixtureRequest('hospital-local-codes'));
       const fetched = await call(withPrefetch('hospital-local-codes', 'none', fhir?.baseUrl));
-      expect((full as { cards: { source: { topic: { code: string } } }[] }).cards.map((c) => c.source.topic.code)).toEqual(expected['hospital-local-codes'].cards);
+      expect((full as { cards: { source: { topic: { code: string } } }[] }).cards.map((c) => c.source.topic.code)).toEqual(
+        expected['hospital-local-codes'].cards,
+      );
       expect(fetched).toEqual(full);
     } finally {
       await stopProcess(local);

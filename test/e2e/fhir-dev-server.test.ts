@@ -32,10 +32,10 @@ interface BundleJson {
 }
 
 const FIXTURES = defaultFixturesDir();
-const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-const bundles: Record<string, BundleJson> = Object.fromEntries(
-  FILES.map((f) => [f, JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as BundleJson]),
-);
+const FILES = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const bundles: Record<string, BundleJson> = Object.fromEntries(FILES.map((f) => [f, JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')) as BundleJson]));
 const allResources: Res[] = Object.values(bundles).flatMap((b) => (b.entry ?? []).map((e) => e.resource as Res));
 const patientIds = allResources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
 
@@ -114,7 +114,16 @@ describe('FHIR dev server: read and search', () => {
   });
 
   it('every patient-scoped search the service uses matches the fixture files exactly', async () => {
-    const types = ['Condition', 'Observation', 'Procedure', 'MedicationRequest', 'MedicationAdministration', 'MedicationStatement', 'ServiceRequest', 'ResearchSubject'];
+    const types = [
+      'Condition',
+      'Observation',
+      'Procedure',
+      'MedicationRequest',
+      'MedicationAdministration',
+      'MedicationStatement',
+      'ServiceRequest',
+      'ResearchSubject',
+    ];
     for (const pid of patientIds) {
       const results = await Promise.all(types.map((t) => get(`${t}?patient=${pid}&_count=100`)));
       results.forEach((r, i) => {
@@ -184,7 +193,13 @@ describe('FHIR dev server: read and search', () => {
   });
 
   it('refuses search parameters the in-memory matcher cannot evaluate instead of matching nothing', async () => {
-    for (const q of ['Observation?no-such-param=1', 'Observation?value-quantity=gt5', 'Observation?code:in=http://example.org/vs', 'Observation?_include=Observation:patient', 'Observation?_count=abc']) {
+    for (const q of [
+      'Observation?no-such-param=1',
+      'Observation?value-quantity=gt5',
+      'Observation?code:in=http://example.org/vs',
+      'Observation?_include=Observation:patient',
+      'Observation?_count=abc',
+    ]) {
       const r = await get(q);
       expect({ q, status: r.status }).toEqual({ q, status: 400 });
       expect(r.body.resourceType).toBe('OperationOutcome');
@@ -255,7 +270,9 @@ describe('FHIR dev server: browsers and request log', () => {
   it('records every request with its start and end time; delayed requests sent together overlap', async () => {
     const slow = await startFhirDevServer({ delayMs: 80 });
     try {
-      await Promise.all(['Condition', 'Observation', 'Procedure', 'MedicationRequest'].map((t) => fetch(`${slow.baseUrl}/${t}?patient=emb-pt`).then((r) => r.text())));
+      await Promise.all(
+        ['Condition', 'Observation', 'Procedure', 'MedicationRequest'].map((t) => fetch(`${slow.baseUrl}/${t}?patient=emb-pt`).then((r) => r.text())),
+      );
       const recs = slow.requests.filter((r) => r.method === 'GET');
       expect(recs).toHaveLength(4);
       for (const r of recs) {

@@ -58,7 +58,11 @@ export async function stopProcess(p: Started | undefined): Promise<void> {
 
 /** The local FHIR server; resolves with its base URL. */
 export async function startFhirServer(env: NodeJS.ProcessEnv = {}): Promise<Started & { baseUrl: string }> {
-  const started = await startProcess('src/fhir-dev/main.ts', { FHIR_DEV_PORT: '0', FHIR_DEV_QUIET: '1', ...env }, /FHIR R4 dev server \(Medplum, in memory\): (http:\/\/127\.0\.0\.1:\d+\/fhir)/);
+  const started = await startProcess(
+    'src/fhir-dev/main.ts',
+    { FHIR_DEV_PORT: '0', FHIR_DEV_QUIET: '1', ...env },
+    /FHIR R4 dev server \(Medplum, in memory\): (http:\/\/127\.0\.0\.1:\d+\/fhir)/,
+  );
   return { ...started, baseUrl: started.match[1] };
 }
 

@@ -38,7 +38,10 @@ describe('feedback', () => {
         {
           card: trial?.uuid,
           outcome: 'overridden',
-          overrideReason: { reason: { system: 'http://example.org/reasons', code: 'already-referred', display: 'Already referred' }, userComment: 'seen by trials team' },
+          overrideReason: {
+            reason: { system: 'http://example.org/reasons', code: 'already-referred', display: 'Already referred' },
+            userComment: 'seen by trials team',
+          },
           outcomeTimestamp: '2026-11-28T14:01:00Z',
         },
       ],
@@ -48,7 +51,12 @@ describe('feedback', () => {
     const stored = rows();
     expect(stored).toHaveLength(2);
     expect(stored[0]).toMatchObject({ card_uuid: hsct?.uuid, outcome: 'accepted', accepted_suggestions: JSON.stringify([hsct?.suggestions?.[0].uuid]) });
-    expect(stored[1]).toMatchObject({ card_uuid: trial?.uuid, outcome: 'overridden', override_reason_code: 'already-referred', user_comment: 'seen by trials team' });
+    expect(stored[1]).toMatchObject({
+      card_uuid: trial?.uuid,
+      outcome: 'overridden',
+      override_reason_code: 'already-referred',
+      user_comment: 'seen by trials team',
+    });
     expect(JSON.stringify(stored)).not.toContain('emb-pt');
     expect(logs.join('')).toContain('"stored":0');
   });
@@ -60,7 +68,10 @@ describe('feedback', () => {
     ['no card', { outcome: 'overridden', outcomeTimestamp: '2026-11-28T14:00:00Z' }],
   ])('%s -> 400 and nothing stored', async (_name, item) => {
     const { app, rows } = setup();
-    const res = await request(app).post(`${URL}/feedback`).send({ feedback: [item] }).expect(400);
+    const res = await request(app)
+      .post(`${URL}/feedback`)
+      .send({ feedback: [item] })
+      .expect(400);
     expectOperationOutcome(res.body);
     expect(rows).toThrow(/no such table|unable to open|SQLITE_CANTOPEN/);
   });

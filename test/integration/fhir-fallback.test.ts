@@ -55,7 +55,10 @@ function serveAll(except: string[] = [], name = NAME): nock.Scope {
   const scope = nock(SERVER, { reqheaders: { authorization: `Bearer ${TOKEN}`, accept: 'application/fhir+json' } });
   for (const key of Object.keys(templates)) {
     if (except.includes(key)) continue;
-    scope.get(pathOf(key, patientId)).query(true).reply(200, data[key] as nock.Body, { 'Content-Type': 'application/fhir+json' });
+    scope
+      .get(pathOf(key, patientId))
+      .query(true)
+      .reply(200, data[key] as nock.Body, { 'Content-Type': 'application/fhir+json' });
   }
   return scope;
 }
@@ -82,7 +85,10 @@ describe('FHIR server fallback', () => {
   it('fetches only the keys the client left out', async () => {
     const t = app();
     const scope = serveAll(['patient', 'conditions']);
-    const res = await request(t.app).post(URL).send(requestWith(['patient', 'conditions'])).expect(200);
+    const res = await request(t.app)
+      .post(URL)
+      .send(requestWith(['patient', 'conditions']))
+      .expect(200);
     expect(cardCodes(expectValidCdsResponse(res.body))).toEqual(expected[NAME].cards);
     expect(scope.isDone()).toBe(true);
   });
@@ -94,7 +100,12 @@ describe('FHIR server fallback', () => {
     scope
       .get('/fhir/Condition')
       .query((q) => q.page === undefined)
-      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: conditions.entry.slice(0, 1), link: [{ relation: 'next', url: `${BASE}/Condition?patient=x&page=2` }] })
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: conditions.entry.slice(0, 1),
+        link: [{ relation: 'next', url: `${BASE}/Condition?patient=x&page=2` }],
+      })
       .get('/fhir/Condition')
       .query({ patient: 'x', page: '2' })
       .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: conditions.entry.slice(1) });
@@ -109,7 +120,12 @@ describe('FHIR server fallback', () => {
     serveAll(['conditions'])
       .get('/fhir/Condition')
       .query(true)
-      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: conditions.entry, link: [{ relation: 'next', url: 'http://elsewhere.test/fhir/Condition?page=2' }] });
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: conditions.entry,
+        link: [{ relation: 'next', url: 'http://elsewhere.test/fhir/Condition?page=2' }],
+      });
     const elsewhere = nock('http://elsewhere.test').get(/.*/).reply(200, {});
     const res = await request(t.app).post(URL).send(requestWith([])).expect(412);
     expectOperationOutcome(res.body);
@@ -169,7 +185,12 @@ describe('FHIR server fallback', () => {
     serveAll(['conditions'])
       .get('/fhir/Condition')
       .query((q) => q.page === undefined)
-      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: conditions.entry.slice(0, 1), link: [{ relation: 'next', url: `${BASE}/Condition?page=2` }] })
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: conditions.entry.slice(0, 1),
+        link: [{ relation: 'next', url: `${BASE}/Condition?page=2` }],
+      })
       .get('/fhir/Condition')
       .query({ page: '2' })
       .delay(2_000)

@@ -72,7 +72,12 @@ describe('fixture scenarios over HTTP', () => {
           for (const s of card.suggestions ?? []) {
             expect(card.selectionBehavior).toBeDefined();
             for (const action of s.actions ?? []) {
-              expect(action.resource).toMatchObject({ resourceType: 'ServiceRequest', status: 'draft', intent: 'proposal', subject: { reference: `Patient/${patientId}` } });
+              expect(action.resource).toMatchObject({
+                resourceType: 'ServiceRequest',
+                status: 'draft',
+                intent: 'proposal',
+                subject: { reference: `Patient/${patientId}` },
+              });
             }
           }
         }

@@ -32,7 +32,11 @@ async function stillServesCorrectly(): Promise<void> {
 describe('hostile input', () => {
   it('truncated JSON -> 400', async () => {
     const text = JSON.stringify(valid());
-    const res = await request(running.url).post(URL).set('Content-Type', 'application/json').send(text.slice(0, text.length / 2)).expect(400);
+    const res = await request(running.url)
+      .post(URL)
+      .set('Content-Type', 'application/json')
+      .send(text.slice(0, text.length / 2))
+      .expect(400);
     expectOperationOutcome(res.body);
     await stillServesCorrectly();
   });
@@ -46,13 +50,19 @@ describe('hostile input', () => {
   });
 
   it('moderately nested JSON past the depth bound -> 400 naming the bound', async () => {
-    const res = await request(running.url).post(URL).send({ ...valid(), extension: { deep: JSON.parse(`${'['.repeat(200)}${']'.repeat(200)}`) } }).expect(400);
+    const res = await request(running.url)
+      .post(URL)
+      .send({ ...valid(), extension: { deep: JSON.parse(`${'['.repeat(200)}${']'.repeat(200)}`) } })
+      .expect(400);
     expect(res.body.issue[0].diagnostics).toMatch(/nested deeper than 64 levels/);
   });
 
   it('huge strings are refused, not echoed', async () => {
     const huge = 'A'.repeat(3_000_000);
-    const res = await request(running.url).post(URL).send({ ...valid(), hookInstance: huge }).expect(400);
+    const res = await request(running.url)
+      .post(URL)
+      .send({ ...valid(), hookInstance: huge })
+      .expect(400);
     expectOperationOutcome(res.body);
     expect(JSON.stringify(res.body).length).toBeLessThan(2_000);
     await stillServesCorrectly();
@@ -71,20 +81,34 @@ describe('hostile input', () => {
     ['extension', []],
   ];
   it.each(wrongTypes)('wrong type in %s -> 400', async (field, value) => {
-    const res = await request(running.url).post(URL).send({ ...valid(), [field]: value }).expect(400);
+    const res = await request(running.url)
+      .post(URL)
+      .send({ ...valid(), [field]: value })
+      .expect(400);
     expectOperationOutcome(res.body);
   });
 
   it('wrong types inside context -> 400', async () => {
-    for (const context of [{ userId: 1, patientId: 'p' }, { userId: 'u', patientId: 7 }, { userId: 'u', patientId: 'bad id with spaces' }, { userId: 'u', patientId: '' }]) {
-      const res = await request(running.url).post(URL).send({ ...valid(), context }).expect(400);
+    for (const context of [
+      { userId: 1, patientId: 'p' },
+      { userId: 'u', patientId: 7 },
+      { userId: 'u', patientId: 'bad id with spaces' },
+      { userId: 'u', patientId: '' },
+    ]) {
+      const res = await request(running.url)
+        .post(URL)
+        .send({ ...valid(), context })
+        .expect(400);
       expectOperationOutcome(res.body);
     }
   });
 
   it('non-FHIR prefetch values -> 400', async () => {
     for (const value of [1, 'x', true, [], { resourceType: 5 }, { resourceType: 'lowercase' }, { resourceType: 'Bundle', entry: [1] }]) {
-      const res = await request(running.url).post(URL).send({ ...valid(), prefetch: { conditions: value } }).expect(400);
+      const res = await request(running.url)
+        .post(URL)
+        .send({ ...valid(), prefetch: { conditions: value } })
+        .expect(400);
       expectOperationOutcome(res.body);
     }
   });
@@ -93,7 +117,13 @@ describe('hostile input', () => {
     const req = valid();
     const prefetch = req.prefetch as Record<string, { entry: unknown[] }>;
     const noise = Array.from({ length: 10_000 }, (_, i) => ({
-      resource: { resourceType: 'Observation', id: `noise-${i}`, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] }, valueQuantity: { value: 12, unit: 'g/dL' } },
+      resource: {
+        resourceType: 'Observation',
+        id: `noise-${i}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+        valueQuantity: { value: 12, unit: 'g/dL' },
+      },
     }));
     prefetch.observations.entry.push(...noise);
     const res = await request(running.url).post(URL).send(req).expect(200);

@@ -21,7 +21,17 @@ describe('discovery', () => {
     expect(service.title).toBeTruthy();
     expect(service.usageRequirements).toMatch(/CDS_VALUESET_DIR/);
     expect(Object.keys(service.prefetch ?? {}).sort()).toEqual(
-      ['conditions', 'medicationAdministrations', 'medicationRequests', 'medicationStatements', 'observations', 'patient', 'procedures', 'researchSubjects', 'serviceRequests'].sort(),
+      [
+        'conditions',
+        'medicationAdministrations',
+        'medicationRequests',
+        'medicationStatements',
+        'observations',
+        'patient',
+        'procedures',
+        'researchSubjects',
+        'serviceRequests',
+      ].sort(),
     );
     expect(service.prefetch?.patient).toBe('Patient/{{context.patientId}}');
     expect(service.prefetch?.observations).toMatch(/^Observation\?patient=\{\{context\.patientId\}\}&code=/);
@@ -66,12 +76,60 @@ describe('bad requests get a clear 4xx with an OperationOutcome, and the process
   const cases: [string, () => request.Test, number, RegExp][] = [
     ['malformed JSON', () => request(app).post(URL).set('Content-Type', 'application/json').send('{"hook": "patient-view",'), 400, /not valid JSON/],
     ['a JSON array body', () => request(app).post(URL).send([1, 2]), 400, /JSON object/],
-    ['a wrong hook name', () => request(app).post(URL).send({ ...valid(), hook: 'order-sign' }), 400, /hook/],
-    ['a missing patientId', () => request(app).post(URL).send({ ...valid(), context: { userId: 'Practitioner/1' } }), 400, /context\.patientId/],
-    ['a missing hookInstance', () => request(app).post(URL).send({ ...valid(), hookInstance: undefined }), 400, /hookInstance/],
-    ['a prefetch value that is not FHIR', () => request(app).post(URL).send({ ...valid(), prefetch: { conditions: { foo: 1 } } }), 400, /prefetch/],
-    ['a prefetch Bundle whose entry is not an array', () => request(app).post(URL).send({ ...valid(), prefetch: { patient: null, conditions: { resourceType: 'Bundle', entry: 'x' } } }), 400, /Bundle/],
-    ['fhirAuthorization without fhirServer', () => request(app).post(URL).send({ ...valid(), fhirAuthorization: { access_token: 'secret-token-123', token_type: 'Bearer' } }), 400, /fhirServer/],
+    [
+      'a wrong hook name',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), hook: 'order-sign' }),
+      400,
+      /hook/,
+    ],
+    [
+      'a missing patientId',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), context: { userId: 'Practitioner/1' } }),
+      400,
+      /context\.patientId/,
+    ],
+    [
+      'a missing hookInstance',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), hookInstance: undefined }),
+      400,
+      /hookInstance/,
+    ],
+    [
+      'a prefetch value that is not FHIR',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), prefetch: { conditions: { foo: 1 } } }),
+      400,
+      /prefetch/,
+    ],
+    [
+      'a prefetch Bundle whose entry is not an array',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), prefetch: { patient: null, conditions: { resourceType: 'Bundle', entry: 'x' } } }),
+      400,
+      /Bundle/,
+    ],
+    [
+      'fhirAuthorization without fhirServer',
+      () =>
+        request(app)
+          .post(URL)
+          .send({ ...valid(), fhirAuthorization: { access_token: 'secret-token-123', token_type: 'Bearer' } }),
+      400,
+      /fhirServer/,
+    ],
     ['an unknown service id', () => request(app).post('/cds-services/no-such-service').send(valid()), 404, /no CDS service/],
     ['a wrong method on the service', () => request(app).get(URL), 405, /not allowed/],
     ['a wrong method on discovery', () => request(app).delete('/cds-services'), 405, /not allowed/],
@@ -97,7 +155,9 @@ describe('bad requests get a clear 4xx with an OperationOutcome, and the process
   });
 
   it('never logs the access token or the patient id', async () => {
-    await request(app).post(URL).send({ ...valid(), fhirAuthorization: { access_token: 'secret-token-123', token_type: 'Bearer' } });
+    await request(app)
+      .post(URL)
+      .send({ ...valid(), fhirAuthorization: { access_token: 'secret-token-123', token_type: 'Bearer' } });
     await request(app).post(URL).send(valid()).expect(200);
     const all = logs.join('');
     expect(all).toContain('"msg":"evaluated"');

@@ -73,7 +73,11 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
       cb();
     },
   });
-  const config = loadConfig({ LOG_LEVEL: 'debug', CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-feedback-')), 'feedback.sqlite'), ...(options.env ?? {}) });
+  const config = loadConfig({
+    LOG_LEVEL: 'debug',
+    CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-feedback-')), 'feedback.sqlite'),
+    ...(options.env ?? {}),
+  });
   const logger = createLogger('debug', sink);
   const app = createApp({
     config,

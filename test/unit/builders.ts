@@ -22,6 +22,7 @@ import type {
   SiteKind,
   TherapyExposure,
 } from '../../src/clinical/types';
+import { emptyPatientFacts } from '../../src/clinical/types';
 import { buildPatientFacts } from '../../src/patient/facts';
 import type { FhirResource } from '../../src/patient/records';
 import { loadTerminology, type Terminology } from '../../src/terminology/valuesets';
@@ -51,26 +52,7 @@ export function ev(reference: string, label: string, date?: IsoDate, value?: str
 }
 
 export function emptyFacts(): PatientFacts {
-  return {
-    allConditions: [],
-    immunophenotypeLineage: [],
-    bcrAbl1: [],
-    abl1Mutation: [],
-    t315i: [],
-    cd19: [],
-    cd22: [],
-    marrowBlasts: [],
-    mrd: [],
-    csfBlasts: [],
-    csfWbc: [],
-    lumbarPunctures: [],
-    diseaseStatus: [],
-    therapies: [],
-    hsct: [],
-    hsctReferrals: [],
-    trialEnrolments: [],
-    unavailableData: [],
-  };
+  return emptyPatientFacts();
 }
 
 export function makeFacts(parts: Partial<PatientFacts>): PatientFacts {

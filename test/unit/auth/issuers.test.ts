@@ -66,9 +66,12 @@ describe('trusted issuers file', () => {
     expect(problem([{ iss: '', jwksUri: 'https://k.example/jwks' }])).toMatch(/\[0\]\.iss: iss must not be empty/);
     expect(problem([{ iss: ' a', jwksUri: 'https://k.example/jwks' }])).toMatch(/leading or trailing spaces/);
     expect(problem([{ iss: 'a', jwks_uri: 'https://k.example/jwks' }])).toMatch(/jwks_uri/); // a typo is not silently ignored
-    expect(problem([{ iss: 'a', jwksUri: 'https://k.example/jwks' }, { iss: 'a', jwksUri: 'https://k.example/jwks' }])).toMatch(
-      /\[1\]\.iss: duplicate issuer "a"/,
-    );
+    expect(
+      problem([
+        { iss: 'a', jwksUri: 'https://k.example/jwks' },
+        { iss: 'a', jwksUri: 'https://k.example/jwks' },
+      ]),
+    ).toMatch(/\[1\]\.iss: duplicate issuer "a"/);
   });
 
   test('key-set URLs are https, or http only on loopback', () => {

@@ -164,9 +164,7 @@ describe('JwtVerifier: refused tokens (each with its reason)', () => {
 
   test('alg none (hand-built unsigned token)', async () => {
     expect(await reasonOf(v.verify(bearer(unsignedToken(LOCAL_ISS)), SERVICE_PATH))).toBe('alg none not allowed');
-    expect(await reasonOf(v.verify(bearer(unsignedToken(LOCAL_ISS, { alg: 'NONE', typ: 'JWT', kid: es.kid })), SERVICE_PATH))).toBe(
-      'alg none not allowed',
-    );
+    expect(await reasonOf(v.verify(bearer(unsignedToken(LOCAL_ISS, { alg: 'NONE', typ: 'JWT', kid: es.kid })), SERVICE_PATH))).toBe('alg none not allowed');
   });
 
   test('HS256 "signed" with the public key bytes as the HMAC secret', async () => {
@@ -270,9 +268,7 @@ describe('JwtVerifier: jti replay', () => {
     const v = makeVerifier(issuers());
     const jti = randomUUID();
     await v.verify(bearer(await signToken(es, LOCAL_ISS, { claims: { jti } })), SERVICE_PATH);
-    expect(await reasonOf(v.verify(bearer(await signToken(es, LOCAL_ISS, { claims: { jti, iat: nowSeconds() - 1 } })), SERVICE_PATH))).toBe(
-      'jti replayed',
-    );
+    expect(await reasonOf(v.verify(bearer(await signToken(es, LOCAL_ISS, { claims: { jti, iat: nowSeconds() - 1 } })), SERVICE_PATH))).toBe('jti replayed');
     await expect(v.verify(bearer(await signToken(rs, EPIC_ISS, { claims: { jti } })), SERVICE_PATH)).resolves.toMatchObject({ jti });
   });
 
@@ -284,7 +280,7 @@ describe('JwtVerifier: jti replay', () => {
     await expect(v.verify(bearer(await signToken(es, LOCAL_ISS, { claims: { jti } })), SERVICE_PATH)).resolves.toMatchObject({ jti });
   });
 
-  test('the verifier\'s replay cache is bounded (replayCacheSize)', async () => {
+  test("the verifier's replay cache is bounded (replayCacheSize)", async () => {
     const v = makeVerifier(issuers(), { replayCacheSize: 2 });
     const tokens = await Promise.all([1, 2, 3].map(() => signToken(es, LOCAL_ISS)));
     for (const t of tokens) await v.verify(bearer(t), SERVICE_PATH);
@@ -295,7 +291,7 @@ describe('JwtVerifier: jti replay', () => {
 });
 
 describe('JwtVerifier: jku', () => {
-  test('a jku off the allowlist is never fetched; the issuer\'s configured keys decide', async () => {
+  test("a jku off the allowlist is never fetched; the issuer's configured keys decide", async () => {
     const evil = new URL(EVIL_JKU);
     const evilScope = nock(evil.origin).get(evil.pathname).reply(200, jwksOf(attacker));
     const v = makeVerifier(issuers());
@@ -305,13 +301,9 @@ describe('JwtVerifier: jku', () => {
       iss: LOCAL_ISS,
     });
     // Signed by the attacker's key, its jku pointing at the attacker's set: refused.
-    expect(await reasonOf(v.verify(bearer(await signToken(attacker, LOCAL_ISS, { header: { jku: EVIL_JKU } })), SERVICE_PATH))).toBe(
-      'no key matches kid',
-    );
+    expect(await reasonOf(v.verify(bearer(await signToken(attacker, LOCAL_ISS, { header: { jku: EVIL_JKU } })), SERVICE_PATH))).toBe('no key matches kid');
     // With the impostor's key under the real kid: refused on the signature.
-    expect(await reasonOf(v.verify(bearer(await signToken(impostor, LOCAL_ISS, { header: { jku: EVIL_JKU } })), SERVICE_PATH))).toBe(
-      'signature invalid',
-    );
+    expect(await reasonOf(v.verify(bearer(await signToken(impostor, LOCAL_ISS, { header: { jku: EVIL_JKU } })), SERVICE_PATH))).toBe('signature invalid');
     expect(evilScope.isDone()).toBe(false);
     expect(unmatched).toEqual([]);
   });
@@ -409,7 +401,7 @@ describe('JwtVerifier: jku', () => {
     expect(await reasonOf(v.verify(bearer(token), SERVICE_PATH))).toBe('jwks fetch failed');
   });
 
-  test('an allowlisted jku that is unreachable falls back to the issuer\'s inline keys', async () => {
+  test("an allowlisted jku that is unreachable falls back to the issuer's inline keys", async () => {
     nock('https://sandbox.cds-hooks.org').get('/.well-known/jwks.json').reply(500);
     const v = makeVerifier(issuers());
     const token = await signToken(es, LOCAL_ISS, { header: { jku: SANDBOX_JKU } });

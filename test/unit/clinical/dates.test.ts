@@ -41,7 +41,12 @@ describe('dates: day arithmetic (relapse window, refractory day count)', () => {
 });
 
 describe('dates: latest / earliest pick dated items only', () => {
-  const items: { id: string; date?: string }[] = [{ id: 'a', date: '2021-02-01' }, { id: 'b' }, { id: 'c', date: '2021-05-01' }, { id: 'd', date: '2020-12-31' }];
+  const items: { id: string; date?: string }[] = [
+    { id: 'a', date: '2021-02-01' },
+    { id: 'b' },
+    { id: 'c', date: '2021-05-01' },
+    { id: 'd', date: '2020-12-31' },
+  ];
   it('latest is the most recent dated item', () => {
     expect(latest(items)?.id).toBe('c');
   });

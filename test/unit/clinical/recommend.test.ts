@@ -49,7 +49,9 @@ describe('section 5: no cards without relapsed ALL', () => {
   });
 
   it('ALL in first remission: no cards', () => {
-    expect(recs(makeFacts({ allConditions: [diagnosis('2020-01-15', 'B'), remissionRecord('2020-02-20')], marrowBlasts: [marrow('2020-02-20', 0.1)] }))).toEqual([]);
+    expect(
+      recs(makeFacts({ allConditions: [diagnosis('2020-01-15', 'B'), remissionRecord('2020-02-20')], marrowBlasts: [marrow('2020-02-20', 0.1)] })),
+    ).toEqual([]);
   });
 
   it('the typical relapse gets cards', () => {
@@ -88,7 +90,9 @@ describe('section 5: reinduction-b-all', () => {
   });
 
   it('shows prior exposure to blinatumomab / inotuzumab / CAR-T', () => {
-    const f = typicalFacts({ therapies: [therapy('blinatumomab', '2020-03-01', { ongoing: false }), therapy('other-reinduction', '2020-02-01', { ongoing: false })] });
+    const f = typicalFacts({
+      therapies: [therapy('blinatumomab', '2020-03-01', { ongoing: false }), therapy('other-reinduction', '2020-02-01', { ongoing: false })],
+    });
     expect(card(f, 'reinduction-b-all')?.priorExposure.map((p) => [p.agent, p.date])).toEqual([['blinatumomab', '2020-03-01']]);
   });
 
@@ -244,7 +248,9 @@ describe('section 5: hsct-evaluation', () => {
   });
 
   it('late B-ALL relapse with MRD < 0.01 %: no HSCT card', () => {
-    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.005)] }), AFTER)).not.toContain('hsct-evaluation');
+    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.005)] }), AFTER)).not.toContain(
+      'hsct-evaluation',
+    );
   });
 
   it('late B-ALL relapse awaiting reinduction (MRD not known): no HSCT card yet', () => {
@@ -299,7 +305,9 @@ describe('section 5: chemotherapy-alone-option', () => {
   });
 
   it('not for a late B-ALL relapse with MRD >= 0.01 %', () => {
-    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.02)] }), AFTER)).not.toContain('chemotherapy-alone-option');
+    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.02)] }), AFTER)).not.toContain(
+      'chemotherapy-alone-option',
+    );
   });
 
   it('not for an early relapse in MRD-negative CR2', () => {
@@ -444,8 +452,20 @@ describe('section 5: card order (critical, warning, info; then table order)', ()
   });
 
   it('sortRecommendations orders any input by indicator then catalog order', () => {
-    const r = (code: Recommendation['code'], indicator: Recommendation['indicator']): Recommendation => ({ code, indicator, evidence: [], flags: {}, priorExposure: [] });
-    const sorted = sortRecommendations([r('data-gap', 'info'), r('car-t-evaluation', 'warning'), r('antigen-testing', 'info'), r('hsct-evaluation', 'critical'), r('clinical-trial', 'warning')]);
+    const r = (code: Recommendation['code'], indicator: Recommendation['indicator']): Recommendation => ({
+      code,
+      indicator,
+      evidence: [],
+      flags: {},
+      priorExposure: [],
+    });
+    const sorted = sortRecommendations([
+      r('data-gap', 'info'),
+      r('car-t-evaluation', 'warning'),
+      r('antigen-testing', 'info'),
+      r('hsct-evaluation', 'critical'),
+      r('clinical-trial', 'warning'),
+    ]);
     expect(sorted.map((x) => x.code)).toEqual(['hsct-evaluation', 'clinical-trial', 'car-t-evaluation', 'antigen-testing', 'data-gap']);
   });
 

@@ -37,10 +37,7 @@ describe('section 2, route 1: a Condition coded all-relapse', () => {
   });
 
   it('a relapse record with only a recordedDate is dated by it', () => {
-    const f = factsFrom([
-      fhirCondition('dx', { codes: [B_ALL], onsetDateTime: DX }),
-      fhirCondition('rel', { codes: [C91_02], recordedDate: '2021-09-20' }),
-    ]);
+    const f = factsFrom([fhirCondition('dx', { codes: [B_ALL], onsetDateTime: DX }), fhirCondition('rel', { codes: [C91_02], recordedDate: '2021-09-20' })]);
     expect(assess(f).current?.date).toBe('2021-09-20');
   });
 
@@ -92,7 +89,9 @@ describe('section 2, route 3: CancerDiseaseStatus "worsened" alone', () => {
   });
 
   it('"improved" / remission statuses do not', () => {
-    const r = assess(makeFacts({ allConditions: [diagnosis(DX, 'B')], diseaseStatus: [diseaseStatus('2021-09-15', 'other'), diseaseStatus('2020-03-01', 'remission')] }));
+    const r = assess(
+      makeFacts({ allConditions: [diagnosis(DX, 'B')], diseaseStatus: [diseaseStatus('2021-09-15', 'other'), diseaseStatus('2020-03-01', 'remission')] }),
+    );
     expect(r.isRelapsedAll).toBe(false);
   });
 
@@ -150,7 +149,9 @@ describe('section 2: only evidence after the first documented remission counts',
   });
 
   it('a "worsened" status before the first remission does not date a relapse', () => {
-    const r = assess(makeFacts({ allConditions: [diagnosis(DX, 'B')], marrowBlasts: [marrow('2020-03-01', 1)], diseaseStatus: [diseaseStatus('2020-02-10', 'worsened')] }));
+    const r = assess(
+      makeFacts({ allConditions: [diagnosis(DX, 'B')], marrowBlasts: [marrow('2020-03-01', 1)], diseaseStatus: [diseaseStatus('2020-02-10', 'worsened')] }),
+    );
     expect(r.isRelapsedAll).toBe(true);
     expect(r.current?.date).toBeUndefined();
   });
@@ -194,9 +195,7 @@ describe('section 2: distinct relapses are more than 90 days apart; the latest i
   });
 
   it('the earliest evidence of a cluster dates the relapse (marrow before the record)', () => {
-    const r = assess(
-      makeFacts({ allConditions: [diagnosis(DX, 'B'), relapseRecord('2021-09-20')], marrowBlasts: [marrow(CR1, 1), marrow('2021-09-10', 45)] }),
-    );
+    const r = assess(makeFacts({ allConditions: [diagnosis(DX, 'B'), relapseRecord('2021-09-20')], marrowBlasts: [marrow(CR1, 1), marrow('2021-09-10', 45)] }));
     expect(r.relapseNumber).toBe(1);
     expect(r.current?.date).toBe('2021-09-10');
     expect(r.current?.evidence.map((e) => e.label)).toEqual(expect.arrayContaining(['Marrow blasts', 'Relapse recorded']));
@@ -296,7 +295,10 @@ describe('section 2: site of the current relapse (events within 30 days of its d
   });
 
   it('an ALL condition that is not a relapse record does not add its site', () => {
-    const f = makeFacts({ allConditions: [allCondition({ date: DX, lineage: 'B', sites: ['testicular'] }), relapseRecord(rel, [])], marrowBlasts: [marrow(rel, 50)] });
+    const f = makeFacts({
+      allConditions: [allCondition({ date: DX, lineage: 'B', sites: ['testicular'] }), relapseRecord(rel, [])],
+      marrowBlasts: [marrow(rel, 50)],
+    });
     expect(site(f)).toBe('isolated-marrow');
   });
 });

@@ -157,7 +157,10 @@ describe('an undated transplant in the record', () => {
 
 describe('resources about another patient', () => {
   it('are ignored when the patient in context is known', () => {
-    const other = { ...fhirCondition('x1', { codes: [C91_02], onsetDateTime: '2021-09-15' }), subject: { reference: 'http://ehr.example/fhir/Patient/someone-else' } };
+    const other = {
+      ...fhirCondition('x1', { codes: [C91_02], onsetDateTime: '2021-09-15' }),
+      subject: { reference: 'http://ehr.example/fhir/Patient/someone-else' },
+    };
     const mine = fhirCondition('c1', { codes: [B_ALL], onsetDateTime: '2020-01-15' });
     const facts = buildPatientFacts([fhirPatient('2012-05-01'), mine, other], terminology(), { antigenPositivePercent: 20, patientId: 'p1' });
     expect(facts.allConditions.map((c) => c.evidence.reference)).toEqual(['Condition/c1']);

@@ -4,20 +4,7 @@
 import { DEFAULT_CLINICAL_SETTINGS } from '../../../src/clinical/settings';
 import { relapseTiming, siteCategory } from '../../../src/clinical/stratify';
 import type { PatientFacts, SiteKind } from '../../../src/clinical/types';
-import {
-  S,
-  card,
-  codes,
-  dated,
-  diagnosis,
-  makeFacts,
-  marrow,
-  mrd,
-  relapseRecord,
-  strat,
-  therapy,
-  typicalFacts,
-} from '../builders';
+import { S, card, codes, dated, diagnosis, makeFacts, marrow, mrd, relapseRecord, strat, therapy, typicalFacts } from '../builders';
 
 const DX = '2020-01-15';
 
@@ -25,7 +12,13 @@ const DX = '2020-01-15';
 function relapseAt(relapse: string, sites: SiteKind[] = ['marrow'], extra: Partial<PatientFacts> = {}): PatientFacts {
   return makeFacts({
     birthDate: '2012-05-01',
-    allConditions: [diagnosis(DX, 'B'), relapseRecord(relapse, sites.filter((x) => x !== 'marrow'))],
+    allConditions: [
+      diagnosis(DX, 'B'),
+      relapseRecord(
+        relapse,
+        sites.filter((x) => x !== 'marrow'),
+      ),
+    ],
     marrowBlasts: [marrow('2020-02-12', 1), ...(sites.includes('marrow') ? [marrow(relapse, 40)] : [])],
     lumbarPunctures: [dated('Lumbar puncture', relapse)],
     ...extra,
@@ -177,19 +170,37 @@ describe('section 3: phase of care for the current relapse', () => {
   });
 
   it('persistent-disease (refractory): marrow blasts >= 5 % 22 days after reinduction started', () => {
-    const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('other-reinduction', '2021-09-20')], marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-12', 25)] }), '2021-10-20');
+    const st = strat(
+      relapseAt(R, ['marrow'], {
+        therapies: [therapy('other-reinduction', '2021-09-20')],
+        marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-12', 25)],
+      }),
+      '2021-10-20',
+    );
     expect(st.summary.phase).toBe('persistent-disease');
     expect(st.refractoryMarrow?.date).toBe('2021-10-12');
   });
 
   it('marrow blasts >= 5 % exactly 21 days after reinduction started are not yet refractory', () => {
-    const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('other-reinduction', '2021-09-20')], marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-11', 25)] }), '2021-10-20');
+    const st = strat(
+      relapseAt(R, ['marrow'], {
+        therapies: [therapy('other-reinduction', '2021-09-20')],
+        marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-11', 25)],
+      }),
+      '2021-10-20',
+    );
     expect(st.summary.phase).toBe('response-pending');
     expect(st.refractoryMarrow).toBeUndefined();
   });
 
   it('marrow blasts < 5 % after reinduction are not refractory', () => {
-    const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('other-reinduction', '2021-09-20')], marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-20', 3)] }), '2021-10-25');
+    const st = strat(
+      relapseAt(R, ['marrow'], {
+        therapies: [therapy('other-reinduction', '2021-09-20')],
+        marrowBlasts: [marrow('2020-02-12', 1), marrow(R, 40), marrow('2021-10-20', 3)],
+      }),
+      '2021-10-25',
+    );
     expect(st.summary.phase).toBe('response-pending');
   });
 

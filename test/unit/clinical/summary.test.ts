@@ -33,9 +33,17 @@ describe('summary: the headline of the typical case (clinical-logic.md section 3
 
 describe('summary: wording of each part', () => {
   it('late combined CNS relapse of Ph-positive B-ALL, second relapse, after prior HSCT', () => {
-    expect(line({ timing: 'late', monthsFromDiagnosis: 48, site: 'combined', extramedullarySites: ['cns'], ph: 'positive', relapseNumber: 2, relapseAfterHsct: true })).toBe(
-      'Late (48 months) combined marrow + CNS relapse after prior HSCT of Ph-positive B-ALL, second relapse, awaiting reinduction',
-    );
+    expect(
+      line({
+        timing: 'late',
+        monthsFromDiagnosis: 48,
+        site: 'combined',
+        extramedullarySites: ['cns'],
+        ph: 'positive',
+        relapseNumber: 2,
+        relapseAfterHsct: true,
+      }),
+    ).toBe('Late (48 months) combined marrow + CNS relapse after prior HSCT of Ph-positive B-ALL, second relapse, awaiting reinduction');
   });
 
   it('isolated extramedullary names its sites', () => {
@@ -54,7 +62,9 @@ describe('summary: wording of each part', () => {
     expect(line({ lineage: 'unknown', ph: 'unknown' })).toBe(
       'Early (20 months) isolated marrow relapse of ALL (lineage unknown, Ph status unknown), first relapse, awaiting reinduction',
     );
-    expect(line({ lineage: 'T', ph: 'unknown' })).toBe('Early (20 months) isolated marrow relapse of T-ALL (Ph status unknown), first relapse, awaiting reinduction');
+    expect(line({ lineage: 'T', ph: 'unknown' })).toBe(
+      'Early (20 months) isolated marrow relapse of T-ALL (Ph status unknown), first relapse, awaiting reinduction',
+    );
   });
 
   it.each([

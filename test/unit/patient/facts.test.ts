@@ -76,9 +76,7 @@ describe('section 1: hasAll (any Condition coded in all-diagnosis)', () => {
   });
 
   it('a Condition whose only ALL code is the mCODE histology-morphology extension is ALL (and its lineage is read)', () => {
-    const f = factsFrom([
-      fhirCondition('c1', { codes: [[SCT, '363346000']], histology: [ICDO3, '9837/3'], onsetDateTime: '2020-01-15' }),
-    ]);
+    const f = factsFrom([fhirCondition('c1', { codes: [[SCT, '363346000']], histology: [ICDO3, '9837/3'], onsetDateTime: '2020-01-15' })]);
     expect(assessRelapse(f, S).hasAll).toBe(true);
     expect(f.allConditions[0].lineage).toBe('T');
   });
@@ -107,7 +105,10 @@ describe('section 1: diagnosisDate (earliest onset over non-relapse ALL Conditio
   });
 
   it('recordedDate dates a record with no onset', () => {
-    const f = factsFrom([fhirCondition('c', { codes: [ALL_NOS], recordedDate: '2019-12-05' }), fhirCondition('a', { codes: [B_ALL], onsetDateTime: '2020-03-01' })]);
+    const f = factsFrom([
+      fhirCondition('c', { codes: [ALL_NOS], recordedDate: '2019-12-05' }),
+      fhirCondition('a', { codes: [B_ALL], onsetDateTime: '2020-03-01' }),
+    ]);
     expect(findDiagnosis(f).date).toBe('2019-12-05');
   });
 
@@ -145,7 +146,10 @@ describe('section 1: lineage B / T / unknown', () => {
   });
 
   it('B from an ICD-O-3 B code (9836/3)', () => {
-    const s = st([fhirCondition('dx', { codes: [[ICDO3, '9836/3']], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
+    const s = st([
+      fhirCondition('dx', { codes: [[ICDO3, '9836/3']], onsetDateTime: '2020-01-15' }),
+      fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
+    ]);
     expect(s.summary.lineage).toBe('B');
   });
 
@@ -155,12 +159,18 @@ describe('section 1: lineage B / T / unknown', () => {
   });
 
   it('T from ICD-O-3 9837/3', () => {
-    const s = st([fhirCondition('dx', { codes: [[ICDO3, '9837/3']], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
+    const s = st([
+      fhirCondition('dx', { codes: [[ICDO3, '9837/3']], onsetDateTime: '2020-01-15' }),
+      fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
+    ]);
     expect(s.summary.lineage).toBe('T');
   });
 
   it('ICD-O-3 9835/3 (precursor lymphoblastic, NOS) says nothing about lineage: unknown, reported missing', () => {
-    const s = st([fhirCondition('dx', { codes: [[ICDO3, '9835/3']], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
+    const s = st([
+      fhirCondition('dx', { codes: [[ICDO3, '9835/3']], onsetDateTime: '2020-01-15' }),
+      fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
+    ]);
     expect(s.summary.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(false);
     expect(s.missing).toContain('lineage');
@@ -215,7 +225,8 @@ describe('section 1: lineage B / T / unknown', () => {
 });
 
 describe('section 1: Ph status', () => {
-  const bcr = (id: string, date: string, code: string) => fhirObservation(id, [LOINC, '21821-4'], { date, valueCodeableConcept: { coding: [{ system: SCT, code }] } });
+  const bcr = (id: string, date: string, code: string) =>
+    fhirObservation(id, [LOINC, '21821-4'], { date, valueCodeableConcept: { coding: [{ system: SCT, code }] } });
   const POSITIVE = '10828004';
   const NEGATIVE = '260385009';
 
@@ -231,7 +242,10 @@ describe('section 1: Ph status', () => {
   });
 
   it('ICD-O-3 9812/3 as Condition.code is Ph positive', () => {
-    const s = st([fhirCondition('dx', { codes: [[ICDO3, '9812/3']], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
+    const s = st([
+      fhirCondition('dx', { codes: [[ICDO3, '9812/3']], onsetDateTime: '2020-01-15' }),
+      fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
+    ]);
     expect(s.summary.ph).toBe('positive');
   });
 
@@ -326,7 +340,9 @@ describe('section 1: CNS evaluated / involved', () => {
   });
 
   it('blood WBC (LOINC 26464-8) is not a CSF result', () => {
-    expect(st(base(fhirObservation('w', [LOINC, '26464-8'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '10*9/L' } }))).summary.cns).toBe('not-evaluated');
+    expect(st(base(fhirObservation('w', [LOINC, '26464-8'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '10*9/L' } }))).summary.cns).toBe(
+      'not-evaluated',
+    );
   });
 
   it('CSF blasts present (LOINC 26447-3): involved, CNS-directed therapy card', () => {
@@ -457,7 +473,10 @@ describe('section 1: HSCT before / after the current relapse', () => {
   });
 
   it('"relapse in transplant marrow" (SNOMED 234522008) is a relapse after HSCT by definition', () => {
-    const s = st([fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [[SCT, '234522008']], onsetDateTime: RELAPSE })]);
+    const s = st([
+      fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }),
+      fhirCondition('rel', { codes: [[SCT, '234522008']], onsetDateTime: RELAPSE }),
+    ]);
     expect(s.summary.relapseAfterHsct).toBe(true);
   });
 });
@@ -535,7 +554,12 @@ describe('section 1: entered-in-error / refuted / cancelled resources are ignore
   });
 
   it('an entered-in-error MRD does not count as a response', () => {
-    const s = st(base(med('r1', BLINATUMOMAB, '2021-09-20'), fhirObservation('m1', [LOCAL, 'mrd-flow'], { date: '2021-10-20', valueQuantity: pct(0.001), status: 'entered-in-error' })));
+    const s = st(
+      base(
+        med('r1', BLINATUMOMAB, '2021-09-20'),
+        fhirObservation('m1', [LOCAL, 'mrd-flow'], { date: '2021-10-20', valueQuantity: pct(0.001), status: 'entered-in-error' }),
+      ),
+    );
     expect(s.summary.phase).toBe('response-pending');
   });
 
@@ -559,7 +583,9 @@ describe('section 1 / terminology: ICD-10-CM with and without the dot', () => {
   });
 
   it('a C91.01 remission record alone is ALL in first remission: no cards', () => {
-    expect(cardCodes([fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }), fhirCondition('rem', { codes: [C91_01], onsetDateTime: '2020-03-01' })])).toEqual([]);
+    expect(
+      cardCodes([fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }), fhirCondition('rem', { codes: [C91_01], onsetDateTime: '2020-03-01' })]),
+    ).toEqual([]);
   });
 });
 
@@ -577,7 +603,11 @@ describe('section 1: age from birthDate against the evaluation date', () => {
 
 describe('section 2 (FHIR): CancerDiseaseStatus "worsened" about the ALL condition', () => {
   const status = (focus?: string[]) =>
-    fhirObservation('cds', [LOINC, '97509-4'], { date: '2021-09-15', valueCodeableConcept: { coding: [{ system: SCT, code: '271299001' }] }, ...(focus ? { focus } : {}) });
+    fhirObservation('cds', [LOINC, '97509-4'], {
+      date: '2021-09-15',
+      valueCodeableConcept: { coding: [{ system: SCT, code: '271299001' }] },
+      ...(focus ? { focus } : {}),
+    });
 
   it('a "worsened" status focused on the ALL Condition puts the patient in the relapsed population', () => {
     const s = st([fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }), status(['Condition/dx'])]);
@@ -586,7 +616,11 @@ describe('section 2 (FHIR): CancerDiseaseStatus "worsened" about the ALL conditi
   });
 
   it('a "worsened" status about another condition is not about the ALL', () => {
-    const resources = [fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }), fhirCondition('other', { codes: [[SCT, '254637007']] }), status(['Condition/other'])];
+    const resources = [
+      fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }),
+      fhirCondition('other', { codes: [[SCT, '254637007']] }),
+      status(['Condition/other']),
+    ];
     expect(stratify(factsFrom(resources), EVAL, S)).toBeUndefined();
   });
 });

@@ -62,7 +62,12 @@ describe('terminology: the shipped value sets', () => {
   });
 
   it('a CodeableConcept matches when any coding is a member', () => {
-    expect(t.any('b-all', [{ system: SCT, code: '91857003' }, { system: SCT, code: '277571004' }])).toBe(true);
+    expect(
+      t.any('b-all', [
+        { system: SCT, code: '91857003' },
+        { system: SCT, code: '277571004' },
+      ]),
+    ).toBe(true);
     expect(t.any('b-all', [{ system: SCT, code: '91857003' }])).toBe(false);
   });
 
