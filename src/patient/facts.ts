@@ -133,7 +133,8 @@ function conditionDate(c: FhirResource): string | undefined {
 
 function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding | undefined {
   const cs = allCodings(c);
-  if (!t.any('all-diagnosis', cs)) return undefined;
+  // An ALL Condition: a diagnosis code, or a relapse / remission code (which are ALL by definition).
+  if (!t.any('all-diagnosis', cs) && !t.any('all-relapse', cs) && !t.any('all-remission', cs)) return undefined;
   const b = t.any('b-all', cs);
   const tl = t.any('t-all', cs);
   const clinical = strings(paths.clinicalStatus(c));

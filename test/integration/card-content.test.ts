@@ -72,7 +72,7 @@ describe('card content', () => {
     expect(card.suggestions?.map((s) => s.label)).toEqual(['Order ABL1 kinase-domain mutation analysis']);
   });
 
-  it('the trial card links to a recruiting-trial search for the patient\'s age group', async () => {
+  it("the trial card links to a recruiting-trial search for the patient's age group", async () => {
     const adult = (await cardsOf('adult-b-persistent-cart'))['clinical-trial'];
     expect(adult.links?.[0].url).toContain('aggFilters=ages:adult,status:rec');
     const child = (await cardsOf('second-relapse-child-tisa'))['clinical-trial'];

@@ -181,3 +181,16 @@ describe('immunophenotype text', () => {
     expect(readLineage(obs, terminology())).toBe(lineage);
   });
 });
+
+describe('a Condition coded only with the SNOMED relapse extension concept', () => {
+  it('is an ALL relapse record (all-relapse codes are ALL by definition)', () => {
+    const resources = [
+      fhirPatient('2012-05-01'),
+      fhirCondition('c1', { codes: [B_ALL], onsetDateTime: '2020-01-15' }),
+      fhirCondition('c2', { codes: [['http://snomed.info/sct', '12301000132103']], onsetDateTime: '2021-09-15' }),
+    ];
+    const s = strat(factsFrom(resources), '2021-10-01');
+    expect(s.relapseDate).toBe('2021-09-15');
+    expect(s.summary).toMatchObject({ timing: 'early', monthsFromDiagnosis: 20 });
+  });
+});
