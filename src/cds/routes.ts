@@ -48,7 +48,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id`, requireJson, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${req.params.id}"`);
+      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${String(req.params.id).slice(0, 100)}"`);
       const request = parseRequest(req.body);
       const log = deps.logger.child({ hookInstance: request.hookInstance.slice(0, 64), patientRef: hashIdentifier(request.context.patientId) });
       const templates = service.prefetch;
@@ -81,7 +81,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id/feedback`, requireJson, (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${req.params.id}"`);
+      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${String(req.params.id).slice(0, 100)}"`);
       const parsed = FeedbackSchema.safeParse(req.body);
       if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${issuesText(parsed.error.issues)}`);
       const stored = deps.recordFeedback ? deps.recordFeedback(service.id, parsed.data.feedback) : 0;
