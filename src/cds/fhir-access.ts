@@ -52,7 +52,8 @@ export function fetcherFactory(options: FhirAccessOptions) {
   return (request: CdsRequest, templates: Record<string, string>, issuerServers?: readonly string[]): FhirFallback | undefined => {
     const server = request.fhirServer;
     if (!server) return undefined;
-    const insecure = options.requireHttps === true && new URL(server).protocol === 'http:' && !isLoopbackHostname(new URL(server).hostname);
+    const url = new URL(server);
+    const insecure = options.requireHttps === true && url.protocol === 'http:' && !isLoopbackHostname(url.hostname);
     if (insecure || !isAllowedFhirServer(server, issuerServers ?? configured)) {
       options.logger.warn({ fhirServerHost: safeHost(server) }, 'fhirServer not on the allowlist; not called');
       const refused = "the FHIR server is not on this service's allowlist";

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { FhirResource } from '../patient/records';
 import type { FhirFallback } from './prefetch';
+import { nextLink } from './bundle-links';
 import { templateResourceType } from './templates';
 
 export interface FetchSettings {
@@ -177,8 +178,7 @@ export function createFhirFetcher(options: FhirFetchOptions): FhirFallback {
           resources.push(r);
         }
       }
-      const links = Array.isArray(body.link) ? (body.link as { relation?: string; url?: string }[]) : [];
-      const next = links.find((l) => l.relation === 'next' && typeof l.url === 'string')?.url;
+      const next = nextLink(body);
       url = next ? new URL(next, `${base}/`).toString() : undefined;
     }
     return resources;

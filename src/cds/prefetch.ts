@@ -6,6 +6,7 @@
  * Bundles and counted once by the PatientRecord.
  */
 import type { FhirResource } from '../patient/records';
+import { nextLink } from './bundle-links';
 import { CdsError } from './errors';
 import { unresolvedMedicationReferences } from './medication-references';
 
@@ -76,8 +77,7 @@ export function readPrefetchValue(value: unknown): { resources: FhirResource[]; 
     resources.push(r as FhirResource);
   }
   if (failure !== undefined && resources.length === 0 && hasErrorIssue(entries)) return { failed: failure };
-  const links = Array.isArray(value.link) ? value.link : [];
-  const next = links.find((l): l is { relation: string; url: string } => isObject(l) && l.relation === 'next' && typeof l.url === 'string')?.url;
+  const next = nextLink(value);
   return next ? { resources, next } : { resources };
 }
 

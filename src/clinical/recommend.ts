@@ -4,7 +4,7 @@
  * recommendations out. Wording lives in hooks/cards/; this file decides.
  */
 import type { ClinicalSettings } from './settings';
-import type { Stratification } from './stratify';
+import type { AntigenStatus, Stratification } from './stratify';
 import type { Evidence, TherapyExposure } from './types';
 
 /** The catalog codes, in table order (the order of cards within an indicator). */
@@ -122,12 +122,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
     add(
       'car-t-evaluation',
       'warning',
-      [
-        ...[st.cd19.atRelapse ?? st.cd19.older].filter((x) => x !== undefined).map((x) => x.evidence),
-        ...mrdEvidence,
-        ...(st.refractoryMarrow ? [st.refractoryMarrow] : []),
-        ...st.hsctBeforeRelapse,
-      ],
+      [...antigenResultEvidence(st.cd19), ...mrdEvidence, ...(st.refractoryMarrow ? [st.refractoryMarrow] : []), ...st.hsctBeforeRelapse],
       {
         tisagenlecleucelEligible: st.ageYears === undefined || st.ageYears <= s.tisagenlecleucelMaxAge,
         adultProductsEligible: st.ageYears === undefined || st.ageYears >= s.adultCarTMinAge,
@@ -162,7 +157,13 @@ export function sortRecommendations(recs: Recommendation[]): Recommendation[] {
 }
 
 function antigenEvidence(st: Stratification): Evidence[] {
-  return [st.cd19.atRelapse ?? st.cd19.older, st.cd22.atRelapse ?? st.cd22.older].filter((x) => x !== undefined).map((x) => x.evidence);
+  return [...antigenResultEvidence(st.cd19), ...antigenResultEvidence(st.cd22)];
+}
+
+/** The antigen result a card cites: the one at relapse, else the older one (shown as not re-assessed). */
+function antigenResultEvidence(a: AntigenStatus): Evidence[] {
+  const result = a.atRelapse ?? a.older;
+  return result ? [result.evidence] : [];
 }
 
 function sameSites(a: readonly string[] | undefined, b: readonly string[]): boolean {

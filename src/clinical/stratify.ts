@@ -104,11 +104,11 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
   const cd19 = antigenStatus(facts.cd19, relapseDate, s);
   const cd22 = antigenStatus(facts.cd22, relapseDate, s);
   const reinduction = findReinduction(facts.therapies, relapseDate);
-  // An undated transplant in the record is history: counted as before the relapse.
-  const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date === undefined || h.date < relapseDate) : [];
+  // An undated transplant in the record is history: counted as before the relapse. With the relapse
+  // date unknown, a transplant in the record with a relapse still open came before it.
+  const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date === undefined || h.date < relapseDate) : facts.hsct;
   const hsctAfter = relapseDate ? facts.hsct.filter((h) => h.date !== undefined && h.date >= relapseDate) : [];
-  // Relapse date unknown: a transplant in the record with a relapse still open came before it.
-  const relapseAfterHsct = relapse.postTransplantRelapseRecord || hsctBefore.length > 0 || (relapseDate === undefined && facts.hsct.length > 0);
+  const relapseAfterHsct = relapse.postTransplantRelapseRecord || hsctBefore.length > 0;
   // MRD after reinduction: dated after its start (or after the relapse date when no start is known).
   const mrdAnchor = reinduction.startDate ?? relapseDate;
   const mrdAfter = mrdAnchor ? latest(facts.mrd.filter((m) => m.date !== undefined && m.date > mrdAnchor)) : undefined;
@@ -154,7 +154,7 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
     mrdStatus: response.mrd ? mrdStatus(response.mrd, s.mrdNegativePercent) : 'unknown',
     refractoryMarrow: response.refractory,
     cnsEvidence: cns.evidence,
-    hsctBeforeRelapse: (relapseDate ? hsctBefore : facts.hsct).map((h) => h.evidence),
+    hsctBeforeRelapse: hsctBefore.map((h) => h.evidence),
     hsctAfterRelapse: hsctAfter.map((h) => h.evidence),
     hsctReferralOpen: facts.hsctReferrals,
     onTrial: facts.trialEnrolments,
