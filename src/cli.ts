@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config';
-import { resolvePrefetch } from './cds/prefetch';
+import { resolvePrefetch, unavailableResourceTypes } from './cds/prefetch';
 import { evaluate, toResponse, today } from './engine';
 import { loadKnowledge } from './knowledge';
 import { describeStratification } from './clinical/summary';
@@ -55,11 +55,13 @@ async function main(): Promise<void> {
   }
   let resources: FhirResource[];
   let unavailable: string[] = [];
+  let unavailableTypes: string[] = [];
   let patientId: string | undefined;
   if (typeof input.hook === 'string') {
     const resolved = await resolvePrefetch(Object.keys(knowledge.service.prefetch), input.prefetch as Record<string, unknown> | undefined);
     resources = resolved.resources;
     unavailable = resolved.unavailable.map((u) => `${u.key}: ${u.reason}`);
+    unavailableTypes = unavailableResourceTypes(resolved, knowledge.service.prefetch);
     patientId = (input.context as { patientId?: string } | undefined)?.patientId;
   } else if (input.resourceType === 'Bundle') {
     resources = ((input.entry as { resource?: FhirResource }[] | undefined) ?? []).map((e) => e.resource).filter((r): r is FhirResource => r !== undefined);
@@ -68,7 +70,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   patientId ??= resources.find((r) => r.resourceType === 'Patient')?.id ?? 'unknown';
-  const result = evaluate({ patientId, resources, evaluationDate: args.now, unavailableData: unavailable }, knowledge, config.clinical);
+  const result = evaluate(
+    { patientId, resources, evaluationDate: args.now, unavailableData: unavailable, unavailableResourceTypes: unavailableTypes },
+    knowledge,
+    config.clinical,
+  );
 
   if (args.json) {
     process.stdout.write(`${JSON.stringify(toResponse(result), null, 2)}\n`);

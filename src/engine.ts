@@ -27,6 +27,8 @@ export interface EvaluationInput {
   evaluationDate: IsoDate;
   /** Data that could not be obtained, named for the cards. */
   unavailableData?: string[];
+  /** Resource types whose data could not be obtained: facts from them are unknown, never absent. */
+  unavailableResourceTypes?: string[];
 }
 
 export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings): Evaluation {
@@ -34,6 +36,7 @@ export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings:
     antigenPositivePercent: settings.antigenPositivePercent,
     patientId: input.patientId,
     unavailableData: input.unavailableData,
+    unavailableResourceTypes: input.unavailableResourceTypes,
   });
   const stratification = stratify(facts, input.evaluationDate, settings);
   if (!stratification) return { recommendations: [], cards: [] };

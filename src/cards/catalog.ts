@@ -21,27 +21,46 @@ const SuggestionTemplate = z.object({
   unless: z.string().optional(),
 });
 
+const LinkTemplate = z.object({
+  /** Names exactly the document the URL opens. */
+  label: z.string().min(1),
+  url: z.string().url(),
+  /** Shown only when this view flag is true (e.g. a trial cited only for the population it studied). */
+  when: z.string().optional(),
+});
+
 const CardTemplate = z.object({
   display: z.string().min(1),
   summary: z.string().min(1),
   source: z.string().min(1),
-  links: z.array(z.object({ label: z.string().min(1), url: z.string().url() })),
+  links: z.array(LinkTemplate),
+  /** Keys of the catalog's trial / publication links that this card may show. */
+  trialLinks: z.array(z.string().min(1)).optional(),
   suggestions: z.array(SuggestionTemplate).optional(),
 });
 
 const CatalogFile = z.object({
   system: z.string().url(),
   localCodeSystem: z.string().url(),
-  sources: z.record(z.string(), z.object({ label: z.string().min(1), url: z.string().url() })),
+  /** Guidelines a card follows: the label names the document; the URL (when it has a public one) opens it. */
+  sources: z.record(z.string(), z.object({ label: z.string().min(1), url: z.string().url().optional() })),
+  links: z.record(z.string(), LinkTemplate).default({}),
   cards: z.record(z.string(), CardTemplate),
 });
 
+/** In a card's Markdown file, what follows this line is the evidence section (after **Data used**). */
+export const EVIDENCE_MARKER = '<!-- evidence -->';
+
 export type SuggestionTemplate = z.infer<typeof SuggestionTemplate>;
-export interface CardDefinition extends z.infer<typeof CardTemplate> {
+export type LinkTemplate = z.infer<typeof LinkTemplate>;
+export interface CardDefinition extends Omit<z.infer<typeof CardTemplate>, 'trialLinks'> {
   code: RecommendationCode;
+  /** The detail before **Data used**. */
   body: string;
+  /** Evidence quoted after **Data used** (trial figures for the patient's own group). */
+  evidence: string;
   sourceLabel: string;
-  sourceUrl: string;
+  sourceUrl?: string;
 }
 
 export interface CardCatalog {
@@ -70,9 +89,16 @@ export function loadCatalog(dir: string): CardCatalog {
     if (!def) throw new CatalogError(`${file}: no card for recommendation code "${code}"`);
     const source = parsed.sources[def.source];
     if (!source) throw new CatalogError(`${file}: card "${code}" names unknown source "${def.source}"`);
-    const body = readTemplate(join(dir, `${code}.md`));
-    for (const t of [def.summary, ...def.links.map((l) => l.label + l.url)]) parseTemplate(t, `${file} (${code})`);
-    cards[code] = { ...def, code, body, sourceLabel: source.label, sourceUrl: source.url };
+    const [body, evidence = ''] = readTemplate(join(dir, `${code}.md`)).split(EVIDENCE_MARKER);
+    const trialLinks = (def.trialLinks ?? []).map((key) => {
+      const link = parsed.links[key];
+      if (!link) throw new CatalogError(`${file}: card "${code}" names unknown link "${key}"`);
+      return link;
+    });
+    const links = [...def.links, ...trialLinks];
+    for (const t of [def.summary, ...links.map((l) => l.label + l.url)]) parseTemplate(t, `${file} (${code})`);
+    const { trialLinks: _keys, ...rest } = def;
+    cards[code] = { ...rest, links, code, body, evidence, sourceLabel: source.label, ...(source.url ? { sourceUrl: source.url } : {}) };
   }
   const unknown = Object.keys(parsed.cards).filter((c) => !(RECOMMENDATION_CODES as readonly string[]).includes(c));
   if (unknown.length > 0) throw new CatalogError(`${file}: unknown recommendation codes ${unknown.join(', ')}`);

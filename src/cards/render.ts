@@ -29,22 +29,22 @@ export function renderCards(recs: Recommendation[], st: Stratification, catalog:
 
 function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalog, ctx: RenderContext, headline: string): Card {
   const def = catalog.cards[rec.code];
-  const view = buildView(rec, st, ctx.settings, headline, def.sourceLabel);
+  const view = buildView(rec, st, ctx.settings, headline);
   const cardUuid = uuidV5(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
 
-  const detail = Mustache.render(catalog.layout, view, { body: def.body }, { escape: escapeMarkdown })
+  const detail = Mustache.render(catalog.layout, view, { body: def.body, evidence: def.evidence }, { escape: escapeMarkdown })
     .replace(/\n{3,}/g, '\n\n')
     .trim();
   const summary = truncate(plain(Mustache.render(def.summary, view, {}, { escape: String })), SUMMARY_MAX);
 
-  const links: Link[] = [
-    ...def.links.map((l) => ({
+  const links: Link[] = def.links
+    .filter((l) => l.when === undefined || Boolean(view[l.when]))
+    .map((l) => ({
       label: plain(Mustache.render(l.label, view, {}, { escape: String })),
       url: Mustache.render(l.url, view, {}, { escape: encodeURIComponent }),
       type: 'absolute' as const,
-    })),
-    { label: `Guideline: ${def.sourceLabel}`, url: def.sourceUrl, type: 'absolute' as const },
-  ];
+    }));
+  if (def.sourceUrl) links.push({ label: def.sourceLabel, url: def.sourceUrl, type: 'absolute' as const });
 
   const suggestions = (def.suggestions ?? [])
     .filter((s) => offered(s, view))
@@ -57,11 +57,11 @@ function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalo
     detail,
     source: {
       label: def.sourceLabel,
-      url: def.sourceUrl,
+      ...(def.sourceUrl ? { url: def.sourceUrl } : {}),
       topic: { system: catalog.system, code: rec.code, display: def.display },
     },
-    links,
   };
+  if (links.length > 0) card.links = links;
   if (suggestions.length > 0) {
     card.suggestions = suggestions;
     card.selectionBehavior = suggestions.length === 1 ? 'at-most-one' : 'any';

@@ -7,6 +7,7 @@
  */
 import type { FhirResource } from '../patient/records';
 import { nextLink } from './bundle-links';
+import { templateResourceType } from './templates';
 import { CdsError } from './errors';
 import { unresolvedMedicationReferences } from './medication-references';
 
@@ -41,6 +42,11 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
   serviceRequests: 'referrals (HSCT)',
   researchSubjects: 'research study enrolment',
 };
+
+/** The resource types of the keys whose data could not be obtained. */
+export function unavailableResourceTypes(resolved: ResolvedData, templates: Record<string, string>): string[] {
+  return [...new Set(resolved.unavailable.map((u) => templateResourceType(templates[u.key] ?? u.key)))];
+}
 
 export function describeKey(key: string): string {
   return KEY_DESCRIPTIONS[key] ?? key;

@@ -10,7 +10,7 @@ import type { Knowledge } from '../knowledge';
 import { hashIdentifier } from '../logger';
 import { ESSENTIAL_PREFETCH_KEYS } from './definition';
 import { CdsError, operationOutcome } from './errors';
-import { describeKey, resolvePrefetch, type FhirFallback } from './prefetch';
+import { describeKey, resolvePrefetch, unavailableResourceTypes, type FhirFallback } from './prefetch';
 import { CdsRequestSchema, FeedbackSchema, type CdsRequest, type FeedbackRequest } from './schemas';
 
 export interface CdsRouteDeps {
@@ -68,7 +68,13 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
       }
       const unavailableData = resolved.unavailable.map((u) => `${describeKey(u.key)} (${u.reason})`);
       const result = evaluate(
-        { patientId: request.context.patientId, resources: resolved.resources, evaluationDate: (deps.clock ?? today)(), unavailableData },
+        {
+          patientId: request.context.patientId,
+          resources: resolved.resources,
+          evaluationDate: (deps.clock ?? today)(),
+          unavailableData,
+          unavailableResourceTypes: unavailableResourceTypes(resolved, templates),
+        },
         deps.knowledge,
         deps.settings,
       );

@@ -1,11 +1,20 @@
 /**
  * The card catalog (clinical-logic.md section 5): which recommendations fire
- * for a stratified relapse. Pure: stratification + settings in, ordered
- * recommendations out. Wording lives in hooks/cards/; this file decides.
+ * for a stratified relapse, and the facts each one's wording switches on.
+ * Pure: stratification + settings in, ordered recommendations out. Wording
+ * lives in hooks/cards/; this file decides.
+ *
+ * Two rules hold everywhere:
+ * - a card fires on what the data shows; a card that would fire on the
+ *   *absence* of something fires only when the data that would show it was read
+ *   (unavailable is unknown, never absent);
+ * - a stated reason is true of the data (no "early relapse" when the dates
+ *   conflict, no "MRD after reinduction" from an MRD drawn before it).
  */
+import { endOfReinductionAtOrAbove, responseEvidence } from './response';
 import type { ClinicalSettings } from './settings';
 import type { AntigenStatus, Stratification } from './stratify';
-import type { Evidence, TherapyExposure } from './types';
+import type { AgentClass, DataDomain, Evidence, TherapyExposure } from './types';
 
 /** The catalog codes, in table order (the order of cards within an indicator). */
 export const RECOMMENDATION_CODES = [
@@ -20,6 +29,7 @@ export const RECOMMENDATION_CODES = [
   'hsct-evaluation',
   'chemotherapy-alone-option',
   'car-t-evaluation',
+  'novel-therapy-options',
   'data-gap',
 ] as const;
 export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
@@ -27,25 +37,48 @@ export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
 export type Indicator = 'critical' | 'warning' | 'info';
 const INDICATOR_RANK: Record<Indicator, number> = { critical: 0, warning: 1, info: 2 };
 
+/** Why a targeted agent is, or is not, listed as targeted. */
+export type AgentFit =
+  | 'antigen-positive'
+  | 'antigen-negative'
+  | 'antigen-not-reassessed'
+  | 'antigen-unreadable'
+  | 'antigen-unavailable'
+  | 'refractory-current'
+  | 'below-label-age'
+  | 'age-unknown';
+
+/** Why HSCT evaluation fired, most specific first (the card states the first; all are true of the data). */
+export type HsctReason = 'relapse-after-hsct' | 'second-or-later-relapse' | 'early-relapse' | 'late-b-all-mrd-high' | 't-all-marrow-relapse' | 'adult-relapse';
+export type CarTReason = 'persistent disease' | 'second or later relapse' | 'relapse after HSCT';
+
 /** Facts a card's wording switches on (all optional; per catalog code). */
 export interface RecommendationFlags {
-  /** reinduction-b-all: blinatumomab listed as targeted (CD19 positive at relapse). */
-  blinatumomabTargeted?: boolean;
-  /** reinduction-b-all: inotuzumab listed as targeted (CD22 positive at relapse). */
-  inotuzumabTargeted?: boolean;
-  /** ph-positive-tki: T315I reported. */
+  /** reinduction-b-all, novel-therapy-options: label and antigen fit of the targeted agents. */
+  blinatumomab?: AgentFit;
+  inotuzumab?: AgentFit;
+  /** ph-positive-tki: TKIs the disease relapsed on (switch, not add), and TKIs newly started since the relapse. */
+  currentTki?: string[];
+  startedTki?: string[];
   t315i?: boolean;
+  abl1Resulted?: boolean;
   /** hsct-evaluation: why it fired. */
-  hsctReason?: 'early-relapse' | 'late-b-all-mrd-positive' | 't-all-marrow-relapse';
-  /** car-t-evaluation: label fit by age. */
+  hsctReasons?: HsctReason[];
+  /** chemotherapy-alone-option: which branch, and low-level MRD. */
+  chemoAloneReason?: 'late-b-all' | 't-all-isolated-late-cns';
+  lowLevelMrd?: boolean;
+  /** car-t-evaluation: label fit by age, and what made the patient a candidate. */
   tisagenlecleucelEligible?: boolean;
   adultProductsEligible?: boolean;
   ageUnknown?: boolean;
   cd19Unknown?: boolean;
-  /** car-t-evaluation: what made the patient a candidate. */
-  carTReasons?: ('persistent disease' | 'second or later relapse' | 'relapse after HSCT')[];
-  /** chemotherapy-alone-option: which branch. */
-  chemoAloneReason?: 'late-b-all' | 't-all-isolated-late-cns';
+  carTReasons?: CarTReason[];
+  /** novel-therapy-options: what fits this patient. */
+  novel?: { inotuzumab: boolean; blinatumomab: boolean; cd19Negative: boolean; nelarabine: boolean; nelarabineGiven: boolean };
+  /** data-gap: reinduction not recorded though an MRD was drawn well after the relapse. */
+  unplacedMrd?: boolean;
+  /** Data this card could not check (it was unavailable); the card says so and orders nothing that may exist. */
+  notChecked?: DataDomain[];
 }
 
 export interface Recommendation {
@@ -54,67 +87,79 @@ export interface Recommendation {
   /** The data this recommendation used (value, date, reference). */
   evidence: Evidence[];
   flags: RecommendationFlags;
-  /** Therapies already given that bear on this recommendation. */
+  /** Therapies already given that bear on this recommendation (before the current therapy). */
   priorExposure: TherapyExposure[];
+  /** Therapies the disease relapsed on, that bear on this recommendation. */
+  currentTherapy: TherapyExposure[];
 }
 
 export function recommend(st: Stratification, s: ClinicalSettings): Recommendation[] {
   const out: Recommendation[] = [];
   const { summary } = st;
-  const add = (
-    code: RecommendationCode,
-    indicator: Indicator,
-    evidence: Evidence[],
-    flags: RecommendationFlags = {},
-    priorExposure: TherapyExposure[] = [],
-  ): void => {
-    out.push({ code, indicator, evidence, flags, priorExposure });
+  const add = (code: RecommendationCode, indicator: Indicator, evidence: Evidence[], flags: RecommendationFlags = {}, agents: AgentClass[] = []): void => {
+    const priorExposure = st.priorExposure.filter((t) => agents.includes(t.agent));
+    const currentTherapy = st.currentAtRelapse.filter((t) => agents.includes(t.agent));
+    out.push({ code, indicator, evidence, flags, priorExposure, currentTherapy });
+  };
+  const unavailable = (d: DataDomain): boolean => st.unavailable.includes(d);
+  const notChecked = (...ds: DataDomain[]): DataDomain[] | undefined => {
+    const missing = ds.filter(unavailable);
+    return missing.length > 0 ? missing : undefined;
   };
   const isB = summary.lineage === 'B';
   const isT = summary.lineage === 'T';
   const awaiting = summary.phase === 'awaiting-reinduction';
   const relapseEvidence = st.relapse.current?.evidence ?? st.relapse.populationEvidence;
-  const mrdEvidence = st.mrdAfterReinduction ? [st.mrdAfterReinduction.evidence] : [];
-  const exposureTo = (...agents: TherapyExposure['agent'][]): TherapyExposure[] => st.priorExposure.filter((t) => agents.includes(t.agent));
+  const mrdEvidence = responseEvidence(st.response);
 
-  if (st.onTrial.length === 0) add('clinical-trial', 'warning', relapseEvidence);
+  if (st.onTrial.length === 0) add('clinical-trial', 'warning', relapseEvidence, { notChecked: notChecked('trial-enrolment') });
 
   if (isB && awaiting) {
     add(
       'reinduction-b-all',
       'warning',
       [...st.lineageEvidence, ...antigenEvidence(st), ...st.phEvidence],
-      { blinatumomabTargeted: st.cd19.status === 'positive', inotuzumabTargeted: st.cd22.status === 'positive' },
-      exposureTo('blinatumomab', 'inotuzumab', 'car-t'),
+      { blinatumomab: agentFit(st, st.cd19, 'blinatumomab', s), inotuzumab: agentFit(st, st.cd22, 'inotuzumab', s) },
+      ['blinatumomab', 'inotuzumab', 'car-t'],
     );
   }
-  if (isT && awaiting) add('reinduction-t-all', 'warning', st.lineageEvidence, {}, exposureTo('nelarabine'));
+  if (isT && awaiting) add('reinduction-t-all', 'warning', st.lineageEvidence, {}, ['nelarabine']);
 
-  if (summary.ph === 'positive')
-    add('ph-positive-tki', 'warning', [...st.phEvidence, ...st.t315i], { t315i: st.t315i.length > 0 }, exposureTo('tki', 'ponatinib'));
+  if (summary.ph === 'positive') {
+    const isTki = (t: TherapyExposure): boolean => t.agent === 'tki' || t.agent === 'ponatinib';
+    const currentTki = [...new Set(st.currentAtRelapse.filter(isTki).map((t) => t.name))];
+    const startedTki = [...new Set(st.therapy.startedSinceRelapse.filter(isTki).map((t) => t.name))];
+    add(
+      'ph-positive-tki',
+      'warning',
+      [...st.phEvidence, ...st.t315i],
+      { currentTki, startedTki, t315i: st.t315i.length > 0, abl1Resulted: st.abl1Resulted, notChecked: notChecked('laboratory', 'medications') },
+      ['tki', 'ponatinib'],
+    );
+  }
 
-  if (isB && (!st.cd19.atRelapse || !st.cd22.atRelapse)) add('antigen-testing', 'info', antigenEvidence(st));
+  // Fires on results *not* found since relapse: only when laboratory results were read.
+  if (isB && !unavailable('laboratory') && (!st.cd19.atRelapse || !st.cd22.atRelapse)) add('antigen-testing', 'info', antigenEvidence(st));
 
   if (summary.cns === 'not-evaluated') add('cns-evaluation', 'warning', relapseEvidence);
   if (summary.cns === 'involved') add('cns-directed-therapy', 'info', st.cnsEvidence.length > 0 ? st.cnsEvidence : relapseEvidence);
 
   if (summary.phase === 'response-pending') add('mrd-assessment', 'warning', [...st.reinduction.agents.map((a) => a.evidence), ...mrdEvidence]);
 
-  const hsctReason = hsctIndication(st);
-  if (hsctReason && st.hsctReferralOpen.length === 0 && summary.phase !== 'post-hsct') {
-    const critical = summary.timing === 'early' && summary.phase === 'second-remission-mrd-negative';
-    add('hsct-evaluation', critical ? 'critical' : 'warning', [...relapseEvidence, ...mrdEvidence, ...st.hsctBeforeRelapse], { hsctReason });
+  const hsctReasons = hsctIndications(st, s);
+  if (hsctReasons.length > 0 && st.hsctReferralOpen.length === 0 && summary.phase !== 'post-hsct') {
+    const inSecondRemission = summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd';
+    const critical = hsctReasons.includes('early-relapse') && inSecondRemission;
+    add('hsct-evaluation', critical ? 'critical' : 'warning', [...relapseEvidence, ...mrdEvidence, ...st.hsctBeforeRelapse], {
+      hsctReasons,
+      notChecked: notChecked('referrals', 'procedures'),
+    });
   }
 
-  if (summary.phase === 'second-remission-mrd-negative') {
-    const lateB = summary.timing === 'late' && isB;
-    const tIsolatedLateCns = isT && summary.timing === 'late' && summary.site === 'isolated-extramedullary' && sameSites(summary.extramedullarySites, ['cns']);
-    if (lateB || tIsolatedLateCns) {
-      add('chemotherapy-alone-option', 'info', [...relapseEvidence, ...mrdEvidence], { chemoAloneReason: lateB ? 'late-b-all' : 't-all-isolated-late-cns' });
-    }
-  }
+  const chemoAlone = chemotherapyAloneOption(st, s);
+  if (chemoAlone) add('chemotherapy-alone-option', 'info', [...relapseEvidence, ...mrdEvidence], chemoAlone);
 
-  const carTReasons: RecommendationFlags['carTReasons'] = [];
+  const carTReasons: CarTReason[] = [];
   if (summary.phase === 'persistent-disease') carTReasons.push('persistent disease');
   if (summary.relapseNumber >= 2) carTReasons.push('second or later relapse');
   if (summary.relapseAfterHsct) carTReasons.push('relapse after HSCT');
@@ -122,7 +167,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
     add(
       'car-t-evaluation',
       'warning',
-      [...antigenResultEvidence(st.cd19), ...mrdEvidence, ...(st.refractoryMarrow ? [st.refractoryMarrow] : []), ...st.hsctBeforeRelapse],
+      [...antigenResultEvidence(st.cd19), ...mrdEvidence, ...st.hsctBeforeRelapse],
       {
         tisagenlecleucelEligible: st.ageYears === undefined || st.ageYears <= s.tisagenlecleucelMaxAge,
         adultProductsEligible: st.ageYears === undefined || st.ageYears >= s.adultCarTMinAge,
@@ -130,24 +175,103 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
         cd19Unknown: st.cd19.status === 'unknown',
         carTReasons,
       },
-      exposureTo('car-t', 'blinatumomab'),
+      ['car-t', 'blinatumomab'],
     );
   }
 
-  if (st.missing.length > 0) add('data-gap', 'info', [...(st.relapse.diagnosisEvidence ? [st.relapse.diagnosisEvidence] : []), ...relapseEvidence]);
+  if (summary.phase === 'persistent-disease') {
+    const given = (agent: AgentClass): boolean => [...st.priorExposure, ...st.currentAtRelapse, ...st.reinduction.agents].some((t) => t.agent === agent);
+    const blinatumomab = isB ? agentFit(st, st.cd19, 'blinatumomab', s) : undefined;
+    const inotuzumab = isB ? agentFit(st, st.cd22, 'inotuzumab', s) : undefined;
+    add(
+      'novel-therapy-options',
+      'warning',
+      [...antigenEvidence(st), ...mrdEvidence],
+      {
+        blinatumomab,
+        inotuzumab,
+        novel: {
+          inotuzumab: isB && inotuzumab === 'antigen-positive' && !given('inotuzumab'),
+          blinatumomab: isB && blinatumomab === 'antigen-positive' && !given('blinatumomab'),
+          cd19Negative: isB && st.cd19.status === 'negative',
+          nelarabine: isT && !given('nelarabine'),
+          nelarabineGiven: isT && given('nelarabine'),
+        },
+      },
+      ['blinatumomab', 'inotuzumab', 'nelarabine', 'car-t'],
+    );
+  }
+
+  const unplacedMrd = st.response.unplacedMrd !== undefined;
+  if (st.missing.length > 0 || st.dateConflicts.length > 0 || unplacedMrd) {
+    add(
+      'data-gap',
+      'info',
+      [
+        ...(st.relapse.diagnosisEvidence ? [st.relapse.diagnosisEvidence] : []),
+        ...st.dateConflicts.flatMap((c) => c.evidence),
+        ...relapseEvidence,
+        ...(st.response.unplacedMrd ? [st.response.unplacedMrd.evidence] : []),
+      ],
+      { unplacedMrd, notChecked: unplacedMrd ? notChecked('medications') : undefined },
+    );
+  }
 
   return sortRecommendations(out);
 }
 
-/** Early relapse (any lineage), late B-ALL relapse with MRD >= 0.01 % after reinduction, or T-ALL marrow relapse. */
-export function hsctIndication(st: Stratification): RecommendationFlags['hsctReason'] | undefined {
+/**
+ * HSCT evaluation (catalog row): first relapse early (any lineage); first relapse
+ * late B-ALL with end-of-reinduction MRD >= 0.1 %; T-ALL marrow relapse; second or
+ * later relapse; relapse after a prior HSCT; any relapse in an adult. Early / late
+ * decide only for the first relapse, and never when the dates conflict.
+ */
+export function hsctIndications(st: Stratification, s: ClinicalSettings): HsctReason[] {
   const { summary } = st;
-  if (summary.timing === 'early') return 'early-relapse';
-  // Refractory marrow (persistent disease) is above any MRD threshold.
-  if (summary.timing === 'late' && summary.lineage === 'B' && (st.mrdStatus === 'positive' || summary.phase === 'persistent-disease'))
-    return 'late-b-all-mrd-positive';
-  if (summary.lineage === 'T' && (summary.site === 'isolated-marrow' || summary.site === 'combined')) return 't-all-marrow-relapse';
+  const first = summary.relapseNumber === 1;
+  const reasons: HsctReason[] = [];
+  if (summary.relapseAfterHsct) reasons.push('relapse-after-hsct');
+  if (!first) reasons.push('second-or-later-relapse');
+  if (first && summary.timing === 'early') reasons.push('early-relapse');
+  if (first && summary.timing === 'late' && summary.lineage === 'B' && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === true)
+    reasons.push('late-b-all-mrd-high');
+  if (summary.lineage === 'T' && (summary.site === 'isolated-marrow' || summary.site === 'combined')) reasons.push('t-all-marrow-relapse');
+  if (st.adult === true) reasons.push('adult-relapse');
+  return reasons;
+}
+
+/**
+ * Chemotherapy alone (catalog row): first relapse, not an adult, and either late
+ * B-ALL in second remission with end-of-reinduction MRD < 0.1 %, or a late isolated
+ * CNS relapse of T-ALL in MRD-negative second remission. Not after a prior HSCT
+ * (that relapse is an HSCT indication of its own).
+ */
+function chemotherapyAloneOption(st: Stratification, s: ClinicalSettings): RecommendationFlags | undefined {
+  const { summary } = st;
+  if (summary.relapseNumber !== 1 || st.adult !== false || summary.relapseAfterHsct || summary.timing !== 'late') return undefined;
+  const inSecondRemission = summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd';
+  if (summary.lineage === 'B' && inSecondRemission && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === false) {
+    return { chemoAloneReason: 'late-b-all', lowLevelMrd: summary.phase === 'second-remission-low-mrd' };
+  }
+  const isolatedCns = summary.site === 'isolated-extramedullary' && (summary.extramedullarySites ?? []).join() === 'cns';
+  if (summary.lineage === 'T' && isolatedCns && summary.phase === 'second-remission-mrd-negative') return { chemoAloneReason: 't-all-isolated-late-cns' };
   return undefined;
+}
+
+/**
+ * A targeted agent is listed as targeted only when its antigen is positive at
+ * relapse, the patient is inside its label (inotuzumab from 1 year, blinatumomab
+ * from 1 month) and the disease did not relapse on it.
+ */
+function agentFit(st: Stratification, antigen: AntigenStatus, agent: 'blinatumomab' | 'inotuzumab', s: ClinicalSettings): AgentFit {
+  if (st.currentAtRelapse.some((t) => t.agent === agent)) return 'refractory-current';
+  if (!antigen.atRelapse) return antigen.unavailable ? 'antigen-unavailable' : 'antigen-not-reassessed';
+  if (antigen.status === 'negative') return 'antigen-negative';
+  if (antigen.status === 'unknown') return 'antigen-unreadable';
+  if (st.ageMonths === undefined) return 'age-unknown';
+  const minMonths = agent === 'inotuzumab' ? s.inotuzumabMinAgeYears * 12 : s.blinatumomabMinAgeMonths;
+  if (st.ageMonths < minMonths) return 'below-label-age';
+  return 'antigen-positive';
 }
 
 export function sortRecommendations(recs: Recommendation[]): Recommendation[] {
@@ -164,8 +288,4 @@ function antigenEvidence(st: Stratification): Evidence[] {
 function antigenResultEvidence(a: AntigenStatus): Evidence[] {
   const result = a.atRelapse ?? a.older;
   return result ? [result.evidence] : [];
-}
-
-function sameSites(a: readonly string[] | undefined, b: readonly string[]): boolean {
-  return (a ?? []).length === b.length && b.every((x) => (a ?? []).includes(x));
 }

@@ -67,7 +67,18 @@ export function remissionDates(facts: PatientFacts, s: ClinicalSettings): IsoDat
   return dates.filter((d): d is IsoDate => d !== undefined).sort();
 }
 
-export function assessRelapse(facts: PatientFacts, s: ClinicalSettings): RelapseAssessment {
+/**
+ * A diagnosis date can gate relapse evidence ("more than 3 months after the
+ * diagnosis") only when it is possible: not before birth, not after today.
+ */
+function plausible(date: IsoDate | undefined, birthDate: IsoDate | undefined, evaluationDate: IsoDate | undefined): IsoDate | undefined {
+  if (date === undefined) return undefined;
+  if (birthDate !== undefined && date < birthDate) return undefined;
+  if (evaluationDate !== undefined && date > evaluationDate) return undefined;
+  return date;
+}
+
+export function assessRelapse(facts: PatientFacts, s: ClinicalSettings, evaluationDate?: IsoDate): RelapseAssessment {
   const hasAll = facts.allConditions.length > 0;
   const diagnosis = findDiagnosis(facts);
   const relapseRecords = facts.allConditions.filter((c) => c.isRelapseRecord);
@@ -88,7 +99,7 @@ export function assessRelapse(facts: PatientFacts, s: ClinicalSettings): Relapse
   if (!isRelapsedAll) return { ...base, episodes: [], relapseNumber: 0 };
 
   const remissions = remissionDates(facts, s);
-  const events = relapseEvents(facts, s, diagnosis.date, remissions);
+  const events = relapseEvents(facts, s, plausible(diagnosis.date, facts.birthDate, evaluationDate), remissions);
   const episodes = clusterEpisodes(events, remissions, s);
   const currentEpisode = episodes[episodes.length - 1];
   const current = locateCurrentRelapse(facts, s, currentEpisode?.date);

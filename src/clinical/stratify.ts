@@ -2,17 +2,21 @@
  * Stratification of the current relapse (clinical-logic.md section 3).
  *
  * Pure: facts + evaluation date + settings in, a Stratification out. Each
- * part keeps the evidence that decided it, so the cards can cite it.
+ * part keeps the evidence that decided it, so the cards can cite it. Facts
+ * read from data that could not be obtained are unknown, never absent.
  */
-import { addDays, daysBetween, earliest, latest, monthsBetween, yearsBetween } from './dates';
+import { addDays, latest, monthsBetween, yearsBetween } from './dates';
 import { assessRelapse, type RelapseAssessment } from './relapse';
+import { assessResponse, endOfReinductionAtOrAbove, type Phase, type ResponseAssessment } from './response';
 import type { ClinicalSettings } from './settings';
+import { therapyHistory, type Reinduction, type TherapyHistory } from './therapy';
+import { findDateConflicts, relapseTiming, siteCategory, type DateConflict, type SiteCategory, type Timing } from './timing';
 import type {
+  DataDomain,
   Evidence,
   ExtramedullarySite,
   IsoDate,
   Lineage,
-  MrdResult,
   PatientFacts,
   PhStatus,
   Positivity,
@@ -21,12 +25,13 @@ import type {
   TherapyExposure,
 } from './types';
 
-export type Timing = 'early' | 'late' | 'unknown';
-export type SiteCategory = 'isolated-marrow' | 'combined' | 'isolated-extramedullary' | 'unknown';
-export type Phase = 'awaiting-reinduction' | 'response-pending' | 'second-remission-mrd-negative' | 'persistent-disease' | 'post-hsct';
-export type CnsStatus = 'involved' | 'not-involved' | 'not-evaluated';
+export { relapseTiming, siteCategory } from './timing';
+export type { DateConflict, SiteCategory, Timing } from './timing';
+export type { Phase } from './response';
+export type { Reinduction } from './therapy';
+
+export type CnsStatus = 'involved' | 'not-involved' | 'not-evaluated' | 'unknown';
 export type CogRiskGroup = 'high' | 'intermediate' | 'low' | 'unknown';
-export type MrdStatus = 'negative' | 'positive' | 'unknown';
 
 /** The structured stratification returned in the response extension (field names fixed by issue #2). */
 export interface StratificationSummary {
@@ -49,75 +54,98 @@ export interface AntigenStatus {
   /** Latest older result, shown as "not re-assessed since relapse". */
   older?: QualitativeResult;
   status: Positivity;
+  /** Laboratory results could not be read: not re-assessed is unknown, not absent. */
+  unavailable: boolean;
 }
 
-export interface Reinduction {
-  started: boolean;
-  startDate?: IsoDate;
-  agents: TherapyExposure[];
-}
+/** Facts that decide the plan but are missing (data-gap card). */
+export type MissingFact = 'diagnosis date' | 'relapse date' | 'lineage' | 'site';
 
 /** Everything the recommendation rules read, with the evidence behind it. */
 export interface Stratification {
   summary: StratificationSummary;
   relapse: RelapseAssessment;
   relapseDate?: IsoDate;
+  /** Age today (years; months for infants). */
   ageYears?: number;
+  ageMonths?: number;
+  /** Adult (age >= adultAge at the relapse); undefined when age is unknown. */
+  adult?: boolean;
   /** Site unknown: timing used the marrow threshold (to be stated on the card). */
   timingAssumedMarrow: boolean;
   /** BFM: "very early" (< 18 months from diagnosis) when dated; later groups need the end of front-line therapy. */
   bfmVeryEarly?: boolean;
+  /** Dates that contradict each other: timing is unknown and the data-gap card names them. */
+  dateConflicts: DateConflict[];
   lineageConflict: boolean;
   lineageEvidence: Evidence[];
   phEvidence: Evidence[];
   cd19: AntigenStatus;
   cd22: AntigenStatus;
+  therapy: TherapyHistory;
   reinduction: Reinduction;
-  /** The MRD result after reinduction that decided the phase. */
-  mrdAfterReinduction?: MrdResult;
-  mrdStatus: MrdStatus;
-  /** Refractory marrow (blasts >= threshold > N days after reinduction) when that decided the phase. */
-  refractoryMarrow?: Evidence;
+  response: ResponseAssessment;
   cnsEvidence: Evidence[];
   hsctBeforeRelapse: Evidence[];
   hsctAfterRelapse: Evidence[];
   hsctReferralOpen: Evidence[];
   onTrial: Evidence[];
+  /** Targeted agents, TKIs, CAR-T and nelarabine given before the current therapy. */
   priorExposure: TherapyExposure[];
+  /** Given in the days before the relapse: the disease relapsed on them. */
+  currentAtRelapse: TherapyExposure[];
   t315i: Evidence[];
-  /** Facts that decide the plan but are missing: "diagnosis date", "relapse date", "lineage", "site". */
-  missing: ('diagnosis date' | 'relapse date' | 'lineage' | 'site')[];
+  /** An ABL1 kinase-domain mutation result since the relapse work-up. */
+  abl1Resulted: boolean;
+  missing: MissingFact[];
+  unavailable: DataDomain[];
   unavailableData: string[];
 }
 
 export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: ClinicalSettings): Stratification | undefined {
-  const relapse = assessRelapse(facts, s);
+  const relapse = assessRelapse(facts, s, evaluationDate);
   if (!relapse.isRelapsedAll) return undefined;
+  const unavailable = new Set(facts.unavailable);
+  const labsUnavailable = unavailable.has('laboratory');
   const relapseDate = relapse.current?.date;
   const sites = relapse.current?.sites ?? [];
 
   const site = siteCategory(sites);
   const extramedullarySites = (['cns', 'testicular', 'other'] as const).filter((x) => sites.includes(x));
-  const timing = relapseTiming(relapse.diagnosisDate, relapseDate, site, s);
+  const dateConflicts = findDateConflicts({
+    birth: { date: facts.birthDate, evidence: facts.birthEvidence },
+    diagnosis: { date: relapse.diagnosisDate, evidence: relapse.diagnosisEvidence },
+    relapse: { date: relapseDate, evidence: relapseDatingEvidence(relapse) },
+    evaluationDate,
+  });
+  const timing = relapseTiming(relapse.diagnosisDate, relapseDate, site, dateConflicts, s);
   const lineage = findLineage(facts);
   const ph = findPh(facts);
-  const cd19 = antigenStatus(facts.cd19, relapseDate, s);
-  const cd22 = antigenStatus(facts.cd22, relapseDate, s);
-  const reinduction = findReinduction(facts.therapies, relapseDate);
+  const cd19 = antigenStatus(facts.cd19, relapseDate, labsUnavailable, s);
+  const cd22 = antigenStatus(facts.cd22, relapseDate, labsUnavailable, s);
+  const therapy = therapyHistory(facts.therapies, relapseDate, s);
   // An undated transplant in the record is history: counted as before the relapse. With the relapse
   // date unknown, a transplant in the record with a relapse still open came before it.
   const hsctBefore = relapseDate ? facts.hsct.filter((h) => h.date === undefined || h.date < relapseDate) : facts.hsct;
   const hsctAfter = relapseDate ? facts.hsct.filter((h) => h.date !== undefined && h.date >= relapseDate) : [];
   const relapseAfterHsct = relapse.postTransplantRelapseRecord || hsctBefore.length > 0;
-  // MRD after reinduction: dated after its start (or after the relapse date when no start is known).
-  const mrdAnchor = reinduction.startDate ?? relapseDate;
-  const mrdAfter = mrdAnchor ? latest(facts.mrd.filter((m) => m.date !== undefined && m.date > mrdAnchor)) : undefined;
-  const response = responseToReinduction(facts, reinduction, mrdAfter, s);
+  const response = assessResponse(
+    {
+      relapseDate,
+      reinduction: therapy.reinduction,
+      mrd: facts.mrd,
+      marrowBlasts: facts.marrowBlasts,
+      laboratoryUnavailable: labsUnavailable,
+      medicationsUnavailable: unavailable.has('medications'),
+    },
+    s,
+  );
   const phase: Phase = hsctAfter.length > 0 ? 'post-hsct' : response.phase;
-  const cns = cnsStatus(facts, sites, relapseDate, s);
-  const cogRiskGroup = cogRisk(timing.timing, lineage.lineage, response.mrd, s);
+  const cns = cnsStatus(facts, sites, relapseDate, unavailable, s);
+  const age = ages(facts.birthDate, relapseDate, evaluationDate, dateConflicts, s);
+  const cogRiskGroup = cogRisk(timing.timing, lineage.lineage, relapse.relapseNumber, response, s);
 
-  const missing: Stratification['missing'] = [];
+  const missing: MissingFact[] = [];
   if (!relapse.diagnosisDate) missing.push('diagnosis date');
   if (!relapseDate) missing.push('relapse date');
   if (lineage.lineage === 'unknown') missing.push('lineage');
@@ -137,59 +165,59 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
     cogRiskGroup,
   };
 
+  const abl1Since = relapseDate ? addDays(relapseDate, -s.relapseWindowDays) : undefined;
   return {
     summary,
     relapse,
     relapseDate,
-    ageYears: facts.birthDate ? yearsBetween(facts.birthDate, evaluationDate) : undefined,
+    ...age,
     timingAssumedMarrow: timing.assumedMarrow,
     bfmVeryEarly: timing.months !== undefined ? timing.months < s.bfmVeryEarlyMonths : undefined,
+    dateConflicts,
     lineageConflict: lineage.conflict,
     lineageEvidence: lineage.evidence,
     phEvidence: ph.evidence,
     cd19,
     cd22,
-    reinduction,
-    mrdAfterReinduction: response.mrd,
-    mrdStatus: response.mrd ? mrdStatus(response.mrd, s.mrdNegativePercent) : 'unknown',
-    refractoryMarrow: response.refractory,
+    therapy,
+    reinduction: therapy.reinduction,
+    response,
     cnsEvidence: cns.evidence,
     hsctBeforeRelapse: hsctBefore.map((h) => h.evidence),
     hsctAfterRelapse: hsctAfter.map((h) => h.evidence),
     hsctReferralOpen: facts.hsctReferrals,
     onTrial: facts.trialEnrolments,
-    priorExposure: facts.therapies.filter((t) => t.agent !== 'other-reinduction'),
+    priorExposure: therapy.priorExposure,
+    currentAtRelapse: therapy.currentAtRelapse,
     t315i: facts.t315i,
+    abl1Resulted: abl1Since !== undefined && facts.abl1Mutation.some((r) => r.date !== undefined && r.date >= abl1Since),
     missing,
+    unavailable: [...unavailable].sort(),
     unavailableData: facts.unavailableData,
   };
 }
 
-/**
- * Marrow + extramedullary = combined; marrow alone = isolated marrow; an
- * extramedullary site with marrow blasts below threshold, or with no marrow
- * involvement recorded, = isolated extramedullary.
- */
-export function siteCategory(sites: readonly SiteKind[]): SiteCategory {
-  const marrow = sites.includes('marrow');
-  const extramedullary = sites.some((x) => x !== 'marrow');
-  if (marrow && extramedullary) return 'combined';
-  if (marrow) return 'isolated-marrow';
-  if (extramedullary) return 'isolated-extramedullary';
-  return 'unknown';
+/** The evidence that dated the current relapse (its earliest event). */
+function relapseDatingEvidence(relapse: RelapseAssessment): Evidence | undefined {
+  const episode = relapse.episodes[relapse.episodes.length - 1];
+  if (!episode) return undefined;
+  return episode.evidence.find((e) => e.date === episode.date) ?? episode.evidence[0];
 }
 
-/** The article's rule: months from initial diagnosis to relapse against the site's threshold. */
-export function relapseTiming(
-  diagnosisDate: IsoDate | undefined,
+/** Age today and at the relapse; unknown when the birth date conflicts with the evaluation date. */
+function ages(
+  birthDate: IsoDate | undefined,
   relapseDate: IsoDate | undefined,
-  site: SiteCategory,
+  evaluationDate: IsoDate,
+  conflicts: readonly DateConflict[],
   s: ClinicalSettings,
-): { timing: Timing; months?: number; assumedMarrow: boolean } {
-  if (!diagnosisDate || !relapseDate) return { timing: 'unknown', assumedMarrow: false };
-  const months = monthsBetween(diagnosisDate, relapseDate);
-  const threshold = site === 'isolated-extramedullary' ? s.earlyExtramedullaryMonths : s.earlyMarrowMonths;
-  return { timing: months < threshold ? 'early' : 'late', months, assumedMarrow: site === 'unknown' };
+): Pick<Stratification, 'ageYears' | 'ageMonths' | 'adult'> {
+  if (!birthDate || birthDate > evaluationDate) return {};
+  const ageMonths = monthsBetween(birthDate, evaluationDate);
+  // Adult at the relapse; when the relapse date is unusable, the age today decides.
+  const relapseUsable = relapseDate !== undefined && conflicts.length === 0 && relapseDate >= birthDate;
+  const ageAtRelapse = yearsBetween(birthDate, relapseUsable ? (relapseDate as IsoDate) : evaluationDate);
+  return { ageYears: yearsBetween(birthDate, evaluationDate), ageMonths, adult: ageAtRelapse >= s.adultAge };
 }
 
 /** B / T from the condition codes; else an immunophenotype result; conflicting evidence is unknown. */
@@ -210,7 +238,7 @@ export function findLineage(facts: PatientFacts): { lineage: Lineage; conflict: 
  * ICD-O-3 9812/3 = positive; else BCR-ABL1 results. Philadelphia status is a
  * property of the leukemia: once a result is positive it stays positive (a
  * later negative result in remission is a molecular response, not Ph-negative
- * disease). Otherwise the latest readable result decides.
+ * disease). Negative: tested and never positive.
  */
 export function findPh(facts: PatientFacts): { ph: PhStatus; evidence: Evidence[] } {
   const morphology = facts.allConditions.filter((c) => c.phPositiveMorphology);
@@ -219,75 +247,29 @@ export function findPh(facts: PatientFacts): { ph: PhStatus; evidence: Evidence[
   const positive = latest(readable.filter((r) => r.positivity === 'positive')) ?? readable.find((r) => r.positivity === 'positive');
   if (positive) return { ph: 'positive', evidence: [positive.evidence] };
   const last = latest(readable) ?? readable[0];
-  if (!last) return { ph: 'unknown', evidence: facts.bcrAbl1.map((r) => r.evidence) };
-  return { ph: last.positivity, evidence: [last.evidence] };
+  if (!last || facts.unavailable.includes('laboratory')) return { ph: 'unknown', evidence: facts.bcrAbl1.map((r) => r.evidence) };
+  return { ph: 'negative', evidence: [last.evidence] };
 }
 
 /** CD19 / CD22 at relapse: the latest result dated on/after relapse date minus the window. */
-export function antigenStatus(results: QualitativeResult[], relapseDate: IsoDate | undefined, s: ClinicalSettings): AntigenStatus {
+export function antigenStatus(results: QualitativeResult[], relapseDate: IsoDate | undefined, unavailable: boolean, s: ClinicalSettings): AntigenStatus {
   const since = relapseDate ? addDays(relapseDate, -s.relapseWindowDays) : undefined;
   const recent = since ? results.filter((r) => r.date !== undefined && r.date >= since) : [];
   const atRelapse = latest(recent);
   const older = latest(results.filter((r) => !recent.includes(r)));
-  return { atRelapse, older, status: atRelapse ? atRelapse.positivity : 'unknown' };
+  return { atRelapse, older, status: atRelapse ? atRelapse.positivity : 'unknown', unavailable };
 }
 
 /**
- * Reinduction: reinduction agents dated on/after the relapse date. When the
- * relapse date is unknown, only therapy still ongoing counts (front-line
- * chemotherapy in the history must not pass for reinduction).
+ * CNS: involved (CNS site or CSF blasts), not involved (LP / CSF result since
+ * relapse), not evaluated; unknown when the data that would show it (laboratory
+ * results, or procedures with no CSF result seen) could not be read.
  */
-export function findReinduction(therapies: TherapyExposure[], relapseDate: IsoDate | undefined): Reinduction {
-  const agents = therapies.filter((t) => t.isReinductionAgent && (relapseDate ? t.date !== undefined && t.date >= relapseDate : t.ongoing));
-  const first = earliest(agents);
-  return { started: agents.length > 0, startDate: first?.date, agents };
-}
-
-/** MRD below / at-or-above a threshold; unknown when the result cannot say. */
-export function mrdStatus(m: MrdResult, thresholdPercent: number): MrdStatus {
-  if (m.unreadable) return 'unknown';
-  if (m.percent !== undefined) {
-    if (m.comparator === '<' || m.comparator === '<=') return m.percent <= thresholdPercent ? 'negative' : 'unknown';
-    if (m.comparator === '>' || m.comparator === '>=') return m.percent >= thresholdPercent ? 'positive' : 'unknown';
-    return m.percent < thresholdPercent ? 'negative' : 'positive';
-  }
-  if (m.coded === 'negative') return 'negative';
-  // "Detected" without a number is positive at the MRD-negativity threshold only.
-  if (m.coded === 'positive') return thresholdPercent <= 0.01 ? 'positive' : 'unknown';
-  return 'unknown';
-}
-
-/** Phase before HSCT: the latest response assessment after reinduction started. */
-function responseToReinduction(
-  facts: PatientFacts,
-  reinduction: Reinduction,
-  mrd: MrdResult | undefined,
-  s: ClinicalSettings,
-): { phase: Phase; mrd?: MrdResult; refractory?: Evidence } {
-  if (!reinduction.started) return { phase: 'awaiting-reinduction', mrd };
-  // Reinduction is going on but its start is not dated: its response cannot be placed.
-  if (!reinduction.startDate) return { phase: 'response-pending' };
-  const start = reinduction.startDate;
-  const refractory = latest(
-    facts.marrowBlasts.filter(
-      (m) => m.date !== undefined && m.percent !== undefined && m.percent >= s.marrowBlastRelapsePercent && daysBetween(start, m.date) > s.refractoryAfterDays,
-    ),
-  );
-  if (refractory && (!mrd || (refractory.date as IsoDate) >= (mrd.date as IsoDate))) {
-    return { phase: 'persistent-disease', mrd, refractory: refractory.evidence };
-  }
-  if (!mrd) return { phase: 'response-pending' };
-  const status = mrdStatus(mrd, s.mrdNegativePercent);
-  if (status === 'negative') return { phase: 'second-remission-mrd-negative', mrd };
-  if (status === 'positive') return { phase: 'persistent-disease', mrd };
-  return { phase: 'response-pending', mrd };
-}
-
-/** CNS: involved (CNS site or CSF blasts), not involved (LP / CSF result since relapse), else not evaluated. */
 export function cnsStatus(
   facts: PatientFacts,
   sites: readonly SiteKind[],
   relapseDate: IsoDate | undefined,
+  unavailable: ReadonlySet<DataDomain>,
   s: ClinicalSettings,
 ): { status: CnsStatus; evidence: Evidence[] } {
   const since = relapseDate ? addDays(relapseDate, -s.relapseWindowDays) : undefined;
@@ -295,17 +277,24 @@ export function cnsStatus(
   const csfBlasts = after(facts.csfBlasts);
   const positive = csfBlasts.filter((c) => c.positivity === 'positive');
   if (sites.includes('cns') || positive.length > 0) return { status: 'involved', evidence: positive.map((c) => c.evidence) };
-  const workUp = [...after(facts.lumbarPunctures), ...csfBlasts, ...after(facts.csfWbc)].map((x) => x.evidence);
-  if (workUp.length > 0) return { status: 'not-involved', evidence: workUp };
+  if (unavailable.has('laboratory')) return { status: 'unknown', evidence: [] };
+  const csfResults = [...csfBlasts, ...after(facts.csfWbc)].map((x) => x.evidence);
+  const workUp = [...after(facts.lumbarPunctures).map((x) => x.evidence), ...csfResults];
+  if (csfResults.length > 0 || (workUp.length > 0 && !unavailable.has('laboratory'))) return { status: 'not-involved', evidence: workUp };
+  if (unavailable.has('procedures')) return { status: 'unknown', evidence: [] };
   return { status: 'not-evaluated', evidence: [] };
 }
 
-/** COG: high = early marrow, early isolated extramedullary or any T-ALL relapse; late: by end-of-reinduction MRD. */
-export function cogRisk(timing: Timing, lineage: Lineage, mrd: MrdResult | undefined, s: ClinicalSettings): CogRiskGroup {
-  if (lineage === 'T' || timing === 'early') return 'high';
-  if (timing !== 'late' || !mrd) return 'unknown';
-  const status = mrdStatus(mrd, s.cogMrdPercent);
-  if (status === 'positive') return 'intermediate';
-  if (status === 'negative') return 'low';
-  return 'unknown';
+/**
+ * COG: high = early marrow, early isolated extramedullary (first relapse) or any
+ * T-ALL relapse; late first relapse: by the END-OF-REINDUCTION MRD (>= 0.1 %
+ * intermediate, < 0.1 % low), never the latest.
+ */
+export function cogRisk(timing: Timing, lineage: Lineage, relapseNumber: number, response: ResponseAssessment, s: ClinicalSettings): CogRiskGroup {
+  if (lineage === 'T') return 'high';
+  if (relapseNumber !== 1) return 'unknown';
+  if (timing === 'early') return 'high';
+  if (timing !== 'late') return 'unknown';
+  const high = endOfReinductionAtOrAbove(response, s.cogMrdPercent);
+  return high === true ? 'intermediate' : high === false ? 'low' : 'unknown';
 }

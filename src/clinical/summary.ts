@@ -15,8 +15,10 @@ const PHASE_WORDS: Record<Phase, string> = {
   'awaiting-reinduction': 'awaiting reinduction',
   'response-pending': 'reinduction started, response (MRD) pending',
   'second-remission-mrd-negative': 'in MRD-negative second remission',
+  'second-remission-low-mrd': 'in second remission with low-level MRD',
   'persistent-disease': 'persistent disease after reinduction',
   'post-hsct': 'after HSCT for this relapse',
+  unknown: 'phase unknown (data unavailable)',
 };
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];

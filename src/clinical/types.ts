@@ -91,19 +91,33 @@ export interface DiseaseStatusFinding {
 
 export type AgentClass = 'blinatumomab' | 'inotuzumab' | 'nelarabine' | 'tki' | 'ponatinib' | 'other-reinduction' | 'car-t';
 
+/** How a dose was given: intrathecal / intraventricular doses are CNS-directed therapy, never reinduction. */
+export type Route = 'systemic' | 'intrathecal';
+
 /** A medication (request, administration, statement) or CAR-T procedure. */
 export interface TherapyExposure {
   agent: AgentClass;
+  /** The drug itself (same ingredient = same key), for the gap rule: "a new start of that agent". */
+  agentKey: string;
   /** Display name as recorded. */
   name: string;
   /** Start / authored / effective date. */
   date?: IsoDate;
+  /** Last day covered, when the record says (period end, supply duration). */
+  endDate?: IsoDate;
   /** Still going (active, on-hold, in-progress). */
   ongoing: boolean;
-  /** Counts as reinduction (code in `reinduction-agents`, status active/completed/on-hold). */
+  route: Route;
+  /** Code in `reinduction-agents`, status active/completed/on-hold (route and timing are judged by the rules). */
   isReinductionAgent: boolean;
   evidence: Evidence;
 }
+
+/**
+ * Kinds of data the service may have been unable to read (a prefetch key or a
+ * fetch that failed). Facts read from unavailable data are unknown, never absent.
+ */
+export type DataDomain = 'demographics' | 'diagnoses' | 'laboratory' | 'procedures' | 'medications' | 'referrals' | 'trial-enrolment';
 
 export interface DatedEvent {
   date?: IsoDate;
@@ -130,6 +144,7 @@ export function emptyPatientFacts(): PatientFacts {
     hsct: [],
     hsctReferrals: [],
     trialEnrolments: [],
+    unavailable: [],
     unavailableData: [],
   };
 }
@@ -137,6 +152,8 @@ export function emptyPatientFacts(): PatientFacts {
 /** Everything the rules need, read once from the record. */
 export interface PatientFacts {
   birthDate?: IsoDate;
+  /** The Patient resource the birth date came from. */
+  birthEvidence?: Evidence;
   allConditions: AllConditionFinding[];
   /** Lineage from immunophenotype reports (LOINC 101119-6) when the condition codes say nothing. */
   immunophenotypeLineage: { lineage: 'B' | 'T'; date?: IsoDate; evidence: Evidence }[];
@@ -156,6 +173,8 @@ export interface PatientFacts {
   hsct: DatedEvent[];
   hsctReferrals: Evidence[];
   trialEnrolments: Evidence[];
-  /** Data the service could not obtain (e.g. a prefetch key that failed). Shown on every card. */
+  /** Kinds of data that could not be read: every fact from them is unknown (unavailable), never absent. */
+  unavailable: DataDomain[];
+  /** Data the service could not obtain, in words (e.g. a prefetch key that failed). Shown on every card. */
   unavailableData: string[];
 }

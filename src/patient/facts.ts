@@ -4,9 +4,11 @@
  * matches codes through the value sets. Every fact keeps its evidence.
  */
 import { emptyPatientFacts } from '../clinical/types';
+import { addDays } from '../clinical/dates';
 import type {
   AgentClass,
   AllConditionFinding,
+  DataDomain,
   DatedEvent,
   DiseaseStatusFinding,
   Evidence,
@@ -40,6 +42,31 @@ export interface ExtractionOptions {
   patientId?: string;
   /** Data the service could not obtain (shown on the cards). */
   unavailableData?: string[];
+  /** FHIR resource types whose data could not be read: facts from them are unknown, never absent. */
+  unavailableResourceTypes?: string[];
+}
+
+/** Which kind of patient data each resource type holds (clinical-logic.md: unavailable is unknown). */
+const DOMAIN_OF_TYPE: Record<string, DataDomain> = {
+  Patient: 'demographics',
+  Condition: 'diagnoses',
+  Observation: 'laboratory',
+  Procedure: 'procedures',
+  MedicationRequest: 'medications',
+  MedicationAdministration: 'medications',
+  MedicationStatement: 'medications',
+  Medication: 'medications',
+  ServiceRequest: 'referrals',
+  ResearchSubject: 'trial-enrolment',
+};
+
+export function unavailableDomains(resourceTypes: readonly string[]): DataDomain[] {
+  const out = new Set<DataDomain>();
+  for (const type of resourceTypes) {
+    const domain = DOMAIN_OF_TYPE[type];
+    if (domain) out.add(domain);
+  }
+  return [...out].sort();
 }
 
 export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminology, options: ExtractionOptions): PatientFacts {
@@ -54,11 +81,20 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
   const facts: PatientFacts = {
     ...emptyPatientFacts(),
     birthDate: patient ? toIsoDate(paths.birthDate(patient)[0]) : undefined,
+    birthEvidence: patient ? evidence(patient, 'Birth date', toIsoDate(paths.birthDate(patient)[0])) : undefined,
     allConditions,
+    unavailable: unavailableDomains(options.unavailableResourceTypes ?? []),
     unavailableData: [...(options.unavailableData ?? [])],
   };
 
   for (const obs of live('Observation')) readObservation(obs, t, options.antigenPositivePercent, allConditionRefs, facts);
+
+  // Days on which chemotherapy was delivered into the CSF (CPT 96450 and the like).
+  const intrathecalDays = new Set<string>();
+  for (const proc of live('Procedure')) {
+    const date = firstDate(paths.procedureDate(proc));
+    if (date && t.any('intrathecal-chemotherapy-procedure', codings(paths.codings(proc)))) intrathecalDays.add(date);
+  }
 
   for (const proc of live('Procedure')) {
     const cs = codings(paths.codings(proc));
@@ -70,7 +106,9 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
         agent: 'car-t',
         name: text(proc) ?? 'CAR T-cell therapy',
         date,
+        agentKey: 'car-t',
         ongoing: false,
+        route: 'systemic',
         isReinductionAgent: false,
         evidence: evidence(proc, 'CAR T-cell therapy', date, text(proc)),
       });
@@ -79,7 +117,7 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
 
   for (const type of ['MedicationRequest', 'MedicationAdministration', 'MedicationStatement'] as const) {
     for (const med of live(type)) {
-      const therapy = readTherapy(med, type, record, t);
+      const therapy = readTherapy(med, type, record, t, intrathecalDays);
       if (therapy) facts.therapies.push(therapy);
     }
   }
@@ -262,6 +300,7 @@ function readTherapy(
   type: 'MedicationRequest' | 'MedicationAdministration' | 'MedicationStatement',
   record: PatientRecord,
   t: Terminology,
+  intrathecalDays: ReadonlySet<string>,
 ): TherapyExposure | undefined {
   const status = typeof med.status === 'string' ? med.status : 'unknown';
   if (!EXPOSED_STATUS.has(status)) return undefined;
@@ -275,14 +314,57 @@ function readTherapy(
         ? firstDate(paths.administrationDate(med))
         : firstDate(paths.statementDate(med));
   const name = medicationName(med, record) ?? agent;
+  const route = routeOf(med, name, t);
+  // A cytarabine / methotrexate dose with no route on the day of an intrathecal-chemotherapy procedure was the intrathecal dose.
+  const intrathecal = route === 'intrathecal' || (route === undefined && date !== undefined && intrathecalDays.has(date) && t.any('intrathecal-agents', cs));
   return {
     agent,
+    agentKey: agentKeyOf(agent, cs, t, name),
     name,
     date,
+    endDate: endDateOf(med, type, date),
     ongoing: ONGOING_STATUS.has(status),
+    route: intrathecal ? 'intrathecal' : 'systemic',
     isReinductionAgent: GIVEN_STATUS.has(status) && t.any('reinduction-agents', cs),
-    evidence: evidence(med, name, date, status),
+    evidence: evidence(med, name, date, [status, intrathecal ? 'intrathecal' : undefined].filter(Boolean).join(', ')),
   };
+}
+
+/** Route text that names the CSF: "intrathecal", "intraventricular", "Ommaya" (any case) or "IT" as a whole word. */
+const INTRATHECAL_WORDS = /\b(intra-?thecal|intra-?ventricular|intracerebroventricular|ommaya)\b/i;
+const IT_ABBREVIATION = /(^|[^A-Za-z])IT([^A-Za-z]|$)/;
+
+/** 'intrathecal' when the route (coded or text, or the drug's own name) says so; 'systemic' when another route is coded; else unknown. */
+function routeOf(med: FhirResource, name: string, t: Terminology): 'intrathecal' | 'systemic' | undefined {
+  const routeCodings = codings(paths.routeCodings(med));
+  if (t.any('intrathecal-route', routeCodings)) return 'intrathecal';
+  const texts = strings(paths.routeText(med));
+  if (texts.some((x) => INTRATHECAL_WORDS.test(x) || IT_ABBREVIATION.test(x))) return 'intrathecal';
+  if (strings(paths.dosageText(med)).some((x) => INTRATHECAL_WORDS.test(x) || IT_ABBREVIATION.test(x))) return 'intrathecal';
+  if (INTRATHECAL_WORDS.test(name)) return 'intrathecal';
+  if (routeCodings.length > 0 || texts.length > 0) return 'systemic';
+  return undefined;
+}
+
+/** The same drug (ingredient) whatever product or record it comes from. */
+function agentKeyOf(agent: AgentClass, cs: Coding[], t: Terminology, name: string): string {
+  if (agent !== 'other-reinduction' && agent !== 'tki') return agent;
+  const member = cs.find((c) => t.has(agent === 'tki' ? 'tki' : 'reinduction-agents', c));
+  return member ? `${agent}:${member.system}|${member.code}` : `${agent}:${name.toLowerCase()}`;
+}
+
+const DURATION_DAYS: Record<string, number> = { d: 1, wk: 7, mo: 30, a: 365 };
+
+/** Last day covered: a period end, else start + a duration (bounds or expected supply). */
+function endDateOf(med: FhirResource, type: string, start: string | undefined): string | undefined {
+  const end = firstDate(type === 'MedicationRequest' ? paths.requestEndDate(med) : paths.effectiveEndDate(med));
+  if (end) return end;
+  if (type !== 'MedicationRequest' || !start) return undefined;
+  for (const d of paths.requestDurations(med) as { value?: number; code?: string; unit?: string }[]) {
+    const per = DURATION_DAYS[d.code ?? d.unit ?? ''] ?? (d.unit && /^day/i.test(d.unit) ? 1 : undefined);
+    if (typeof d.value === 'number' && per !== undefined && d.value > 0) return addDays(start, Math.round(d.value * per) - 1);
+  }
+  return undefined;
 }
 
 /** medicationCodeableConcept, or the contained / bundled Medication's code and ingredients. */

@@ -43,6 +43,14 @@ export const paths = {
   requestDate: compile('dosageInstruction.timing.repeat.bounds.ofType(Period).start | authoredOn'),
   administrationDate: compile('(effective as dateTime) | (effective as Period).start'),
   statementDate: compile('(effective as dateTime) | (effective as Period).start | dateAsserted'),
+  /** The last day a medication record covers, when it says. */
+  requestEndDate: compile('dosageInstruction.timing.repeat.bounds.ofType(Period).end'),
+  requestDurations: compile('dosageInstruction.timing.repeat.bounds.ofType(Duration) | dispenseRequest.expectedSupplyDuration'),
+  effectiveEndDate: compile('(effective as Period).end'),
+  /** Route of a dose: MedicationRequest.dosageInstruction, MedicationStatement.dosage, MedicationAdministration.dosage. */
+  routeCodings: compile('dosageInstruction.route.coding | dosage.route.coding'),
+  routeText: compile('dosageInstruction.route.text | dosageInstruction.route.coding.display | dosage.route.text | dosage.route.coding.display'),
+  dosageText: compile('dosageInstruction.text | dosage.text'),
   medicationIngredientCodings: compile('code.coding | ingredient.item.ofType(CodeableConcept).coding'),
   serviceRequestCodings: compile('code.coding'),
   birthDate: compile('birthDate'),

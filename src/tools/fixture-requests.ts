@@ -56,13 +56,28 @@ export function prefetchFor(resources: FhirResource[], templates: Record<string,
   return prefetch;
 }
 
-export function fixtureRequest(name: string, bundle: FixtureBundle, templates: Record<string, string>): Record<string, unknown> {
+/** What an EHR puts in a prefetch key whose query failed (the fixture's `unavailable` keys). */
+export function failedQueryOutcome(key: string): Record<string, unknown> {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'timeout', diagnostics: `the ${key} query timed out` }],
+  };
+}
+
+export function fixtureRequest(
+  name: string,
+  bundle: FixtureBundle,
+  templates: Record<string, string>,
+  unavailable: readonly string[] = [],
+): Record<string, unknown> {
   const resources = bundleResources(bundle);
+  const prefetch = prefetchFor(resources, templates);
+  for (const key of unavailable) prefetch[key] = failedQueryOutcome(key);
   return {
     hook: 'patient-view',
     hookInstance: uuidV5(`fixture-request|${name}`),
     context: { userId: 'Practitioner/fixture-oncologist', patientId: patientIdOf(resources) },
-    prefetch: prefetchFor(resources, templates),
+    prefetch,
   };
 }
 
@@ -75,13 +90,14 @@ function main(): void {
   const config = loadConfig();
   const { service } = loadKnowledge(config.hooksDir);
   const root = join(config.hooksDir, '..', 'fixtures');
+  const expected = JSON.parse(readFileSync(join(root, 'expected.json'), 'utf8')) as Record<string, { unavailable?: string[] }>;
   const names = readdirSync(join(root, 'patients'))
     .filter((f) => f.endsWith('.json'))
     .sort();
   for (const file of names) {
     const name = file.replace(/\.json$/, '');
     const bundle = JSON.parse(readFileSync(join(root, 'patients', file), 'utf8')) as FixtureBundle;
-    writeFileSync(join(root, 'requests', file), `${JSON.stringify(fixtureRequest(name, bundle, service.prefetch), null, 2)}\n`);
+    writeFileSync(join(root, 'requests', file), `${JSON.stringify(fixtureRequest(name, bundle, service.prefetch, expected[name]?.unavailable), null, 2)}\n`);
   }
   process.stdout.write(`wrote ${names.length} requests to ${join(root, 'requests')}\n`);
 }

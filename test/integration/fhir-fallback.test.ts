@@ -144,7 +144,7 @@ describe('FHIR server fallback', () => {
     const res = await request(t.app).post(URL).send(req).expect(200);
     const body = expectValidCdsResponse(res.body);
     expect(observationSearch.isDone()).toBe(false);
-    for (const card of body.cards) expect(card.detail).toContain('**Data not available to this service:** laboratory results');
+    for (const card of body.cards) expect(card.detail).toContain('**Unavailable data:** laboratory results');
     expect(body.cards[0].detail).toContain('lab system offline');
   });
 
@@ -154,7 +154,7 @@ describe('FHIR server fallback', () => {
     serveAll(['medicationRequests']).get(pathOf('medicationRequests', patientId)).query(true).reply(500, 'oops');
     const res = await request(t.app).post(URL).send(requestWith([])).expect(200);
     const body = expectValidCdsResponse(res.body);
-    expect(body.cards[0].detail).toMatch(/\*\*Data not available to this service:\*\* medication orders \(the FHIR server answered HTTP 500/);
+    expect(body.cards[0].detail).toMatch(/\*\*Unavailable data:\*\* medication orders \(the FHIR server answered HTTP 500/);
   });
 
   const failures: [string, (s: nock.Interceptor) => nock.Scope, RegExp][] = [

@@ -56,7 +56,7 @@ describe('invocation with real client requests', () => {
     const body = expectValidCdsResponse(res.body);
     expect(cardCodes(body)).toContain('clinical-trial');
     expect(cardCodes(body)).toContain('data-gap');
-    expect(body.cards[0].detail).toContain('**Data not available to this service:** laboratory results');
+    expect(body.cards[0].detail).toContain('**Unavailable data:** laboratory results');
   });
 
   it('accepts application/fhir+json and counts a resource sent under two keys once', async () => {

@@ -23,8 +23,12 @@ export const EVALUATION_DATE = '2026-11-28';
 export interface ExpectedScenario {
   description: string;
   valuesetDir?: string;
+  /** Prefetch keys whose query failed (the request carries an OperationOutcome for them). */
+  unavailable?: string[];
   stratification: Record<string, unknown> | null;
   cards: string[];
+  /** What a card ('*' = every card) must / must not say (case-insensitive regular expressions). */
+  checks?: { card: string; mustMatch?: string; mustNotMatch?: string }[];
 }
 
 export const expected: Record<string, ExpectedScenario> = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8'));

@@ -114,10 +114,12 @@ export function diseaseStatus(date: IsoDate | undefined, status: DiseaseStatusVa
 export function therapy(agent: AgentClass, date: IsoDate | undefined, extra: Partial<TherapyExposure> = {}): TherapyExposure {
   return {
     agent,
+    agentKey: agent,
     name: agent,
     date,
     ongoing: true,
-    isReinductionAgent: agent !== 'car-t',
+    route: 'systemic',
+    isReinductionAgent: agent !== 'car-t' && agent !== 'tki' && agent !== 'ponatinib',
     evidence: ev(`MedicationRequest/m${nextId()}`, agent, date),
     ...extra,
   };

@@ -77,16 +77,16 @@ describe('section 5: reinduction-b-all', () => {
   });
 
   it('lists blinatumomab and inotuzumab as targeted only when CD19 / CD22 are positive at relapse', () => {
-    expect(card(typicalFacts(), 'reinduction-b-all')?.flags).toEqual({ blinatumomabTargeted: true, inotuzumabTargeted: true });
+    expect(card(typicalFacts(), 'reinduction-b-all')?.flags).toEqual({ blinatumomab: 'antigen-positive', inotuzumab: 'antigen-positive' });
     expect(card(typicalFacts({ cd19: [cd19('2021-09-16', 'negative')], cd22: [cd22('2021-09-16', 'positive')] }), 'reinduction-b-all')?.flags).toEqual({
-      blinatumomabTargeted: false,
-      inotuzumabTargeted: true,
+      blinatumomab: 'antigen-negative',
+      inotuzumab: 'antigen-positive',
     });
   });
 
   it('an antigen positive only before the relapse window is not listed as targeted', () => {
     const f = typicalFacts({ cd19: [cd19('2020-01-14', 'positive')], cd22: [cd22('2020-01-14', 'positive')] });
-    expect(card(f, 'reinduction-b-all')?.flags).toEqual({ blinatumomabTargeted: false, inotuzumabTargeted: false });
+    expect(card(f, 'reinduction-b-all')?.flags).toEqual({ blinatumomab: 'antigen-not-reassessed', inotuzumab: 'antigen-not-reassessed' });
   });
 
   it('shows prior exposure to blinatumomab / inotuzumab / CAR-T', () => {
@@ -131,13 +131,13 @@ describe('section 5: ph-positive-tki', () => {
   it('fires for Ph-positive relapsed ALL (warning), citing the BCR-ABL1 result', () => {
     const r = card(typicalFacts({ bcrAbl1: [bcrAbl1('2021-09-16', 'positive')] }), 'ph-positive-tki');
     expect(r?.indicator).toBe('warning');
-    expect(r?.flags).toEqual({ t315i: false });
+    expect(r?.flags).toMatchObject({ t315i: false, currentTki: [], startedTki: [] });
     expect(r?.evidence.map((e) => e.label)).toEqual(['BCR-ABL1']);
   });
 
   it('flags T315I (ponatinib) when reported', () => {
     const f = typicalFacts({ bcrAbl1: [bcrAbl1('2021-09-16', 'positive')], t315i: [ev('Observation/abl', 'ABL1 T315I mutation', '2021-09-20')] });
-    expect(card(f, 'ph-positive-tki')?.flags).toEqual({ t315i: true });
+    expect(card(f, 'ph-positive-tki')?.flags).toMatchObject({ t315i: true });
   });
 
   it('shows prior TKI exposure', () => {
@@ -221,14 +221,14 @@ describe('section 5: hsct-evaluation', () => {
   it('early relapse in MRD-negative second remission: critical', () => {
     const r = card(afterReinduction(0.005), 'hsct-evaluation', AFTER);
     expect(r?.indicator).toBe('critical');
-    expect(r?.flags).toEqual({ hsctReason: 'early-relapse' });
+    expect(r?.flags.hsctReasons).toEqual(['early-relapse']);
     expect(r?.evidence.map((e) => e.label)).toContain('MRD');
   });
 
   it('early relapse awaiting reinduction: warning (start the donor search now)', () => {
     const r = card(typicalFacts(), 'hsct-evaluation');
     expect(r?.indicator).toBe('warning');
-    expect(r?.flags).toEqual({ hsctReason: 'early-relapse' });
+    expect(r?.flags.hsctReasons).toEqual(['early-relapse']);
   });
 
   it('early relapse with persistent disease: warning', () => {
@@ -237,20 +237,33 @@ describe('section 5: hsct-evaluation', () => {
 
   it('early isolated extramedullary relapse (any lineage): warning', () => {
     const f = typicalFacts({ allConditions: [diagnosis('2020-01-15', 'T'), relapseRecord('2021-03-15', ['cns'])], marrowBlasts: [marrow('2020-02-12', 1)] });
-    expect(card(f, 'hsct-evaluation', '2021-04-01')?.flags).toEqual({ hsctReason: 'early-relapse' });
+    expect(card(f, 'hsct-evaluation', '2021-04-01')?.flags.hsctReasons).toEqual(['early-relapse']);
   });
 
-  it('late B-ALL relapse with MRD >= 0.01 % after reinduction: warning', () => {
-    const f = lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.01)] });
+  it('late B-ALL relapse with end-of-reinduction MRD >= 0.1 %: warning', () => {
+    const f = lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.1)] });
     const r = card(f, 'hsct-evaluation', AFTER);
     expect(r?.indicator).toBe('warning');
-    expect(r?.flags).toEqual({ hsctReason: 'late-b-all-mrd-positive' });
+    expect(r?.flags.hsctReasons).toEqual(['late-b-all-mrd-high']);
+  });
+
+  it('late B-ALL relapse with end-of-reinduction MRD 0.01 to < 0.1 % (low-level): no HSCT card (revised design)', () => {
+    for (const value of [0.01, 0.05, 0.099]) {
+      expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', value)] }), AFTER)).not.toContain(
+        'hsct-evaluation',
+      );
+    }
   });
 
   it('late B-ALL relapse with MRD < 0.01 %: no HSCT card', () => {
     expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.005)] }), AFTER)).not.toContain(
       'hsct-evaluation',
     );
+  });
+
+  it('the END-OF-REINDUCTION MRD decides, not the latest: 0.5 % at day 30 then 0.005 % later still gets the HSCT card', () => {
+    const f = lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.5), mrd('2021-10-28', 0.005)] });
+    expect(card(f, 'hsct-evaluation', AFTER)?.flags.hsctReasons).toEqual(['late-b-all-mrd-high']);
   });
 
   it('late B-ALL relapse awaiting reinduction (MRD not known): no HSCT card yet', () => {
@@ -260,7 +273,7 @@ describe('section 5: hsct-evaluation', () => {
   it('late T-ALL marrow relapse: warning', () => {
     const r = card(lateFacts({}, 'T'), 'hsct-evaluation');
     expect(r?.indicator).toBe('warning');
-    expect(r?.flags).toEqual({ hsctReason: 't-all-marrow-relapse' });
+    expect(r?.flags.hsctReasons).toEqual(['t-all-marrow-relapse']);
   });
 
   it('late T-ALL isolated CNS relapse: no HSCT card', () => {
@@ -287,11 +300,14 @@ describe('section 5: chemotherapy-alone-option', () => {
   it('fires (info) for a late B-ALL relapse in MRD-negative second remission', () => {
     const r = card(lateFacts(cr2), 'chemotherapy-alone-option', AFTER);
     expect(r?.indicator).toBe('info');
-    expect(r?.flags).toEqual({ chemoAloneReason: 'late-b-all' });
+    expect(r?.flags).toEqual({ chemoAloneReason: 'late-b-all', lowLevelMrd: false });
   });
 
   it('fires for a late B-ALL isolated extramedullary relapse in MRD-negative CR2', () => {
-    expect(card(lateFacts(cr2, 'B', ['testicular']), 'chemotherapy-alone-option', AFTER)?.flags).toEqual({ chemoAloneReason: 'late-b-all' });
+    expect(card(lateFacts(cr2, 'B', ['testicular']), 'chemotherapy-alone-option', AFTER)?.flags).toEqual({
+      chemoAloneReason: 'late-b-all',
+      lowLevelMrd: false,
+    });
   });
 
   it('fires (info) for a T-ALL isolated late CNS relapse in MRD-negative second remission', () => {
@@ -304,10 +320,21 @@ describe('section 5: chemotherapy-alone-option', () => {
     expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')] }), AFTER)).not.toContain('chemotherapy-alone-option');
   });
 
-  it('not for a late B-ALL relapse with MRD >= 0.01 %', () => {
-    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.02)] }), AFTER)).not.toContain(
+  it('for a late B-ALL relapse with low-level MRD (0.02 %): fires, saying the MRD is low-level (revised design)', () => {
+    const r = card(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.02)] }), 'chemotherapy-alone-option', AFTER);
+    expect(r?.flags).toEqual({ chemoAloneReason: 'late-b-all', lowLevelMrd: true });
+  });
+
+  it('not for a late B-ALL relapse with end-of-reinduction MRD >= 0.1 %', () => {
+    expect(codes(lateFacts({ therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.2)] }), AFTER)).not.toContain(
       'chemotherapy-alone-option',
     );
+  });
+
+  it('never for an adult (any relapse leads to HSCT evaluation)', () => {
+    const adult = lateFacts({ birthDate: '1990-01-01', therapies: [therapy('other-reinduction', '2021-09-20')], mrd: [mrd('2021-10-20', 0.005)] });
+    expect(codes(adult, AFTER)).not.toContain('chemotherapy-alone-option');
+    expect(card(adult, 'hsct-evaluation', AFTER)?.flags.hsctReasons).toEqual(['adult-relapse']);
   });
 
   it('not for an early relapse in MRD-negative CR2', () => {
@@ -363,9 +390,10 @@ describe('section 5: car-t-evaluation', () => {
     expect(codes(persistent({ allConditions: [diagnosis('2020-01-15', 'T'), relapseRecord(RELAPSE)] }), AFTER)).not.toContain('car-t-evaluation');
   });
 
-  it('shows prior CAR-T and blinatumomab exposure', () => {
-    const r = card(persistent(), 'car-t-evaluation', AFTER);
-    expect(r?.priorExposure.map((p) => p.agent)).toEqual(['blinatumomab']);
+  it('shows prior CAR-T and blinatumomab exposure; blinatumomab given as this reinduction is not "prior"', () => {
+    expect(card(persistent(), 'car-t-evaluation', AFTER)?.priorExposure).toEqual([]);
+    const earlier = persistent({ therapies: [therapy('blinatumomab', '2020-03-01', { ongoing: false }), therapy('blinatumomab', '2021-09-20')] });
+    expect(card(earlier, 'car-t-evaluation', AFTER)?.priorExposure.map((p) => [p.agent, p.date])).toEqual([['blinatumomab', '2020-03-01']]);
   });
 
   // Ages on 2021-11-01.
@@ -458,6 +486,7 @@ describe('section 5: card order (critical, warning, info; then table order)', ()
       evidence: [],
       flags: {},
       priorExposure: [],
+      currentTherapy: [],
     });
     const sorted = sortRecommendations([
       r('data-gap', 'info'),
@@ -482,6 +511,7 @@ describe('section 5: card order (critical, warning, info; then table order)', ()
       'hsct-evaluation',
       'chemotherapy-alone-option',
       'car-t-evaluation',
+      'novel-therapy-options',
       'data-gap',
     ]);
   });

@@ -47,7 +47,7 @@ describe('lineage: conflicting B and T codes on one Condition', () => {
   });
 });
 
-describe('MRD after the relapse date when no reinduction start is known', () => {
+describe('MRD well after the relapse with no reinduction recorded (revised design: never decides)', () => {
   const facts = makeFacts({
     birthDate: '2010-01-01',
     allConditions: [diagnosis('2018-01-15', 'B'), relapseRecord('2023-06-01')],
@@ -55,12 +55,14 @@ describe('MRD after the relapse date when no reinduction start is known', () => 
     mrd: [mrd('2023-08-01', 0.5)],
     lumbarPunctures: [dated('Lumbar puncture', '2023-06-02')],
   });
-  it('sets the COG group and the late-relapse HSCT indication', () => {
+  it('decides neither the COG group nor HSCT; the data-gap card says reinduction is not recorded', () => {
     const s = strat(facts, '2023-09-01');
     expect(s.summary.timing).toBe('late');
-    expect(s.summary.cogRiskGroup).toBe('intermediate');
-    expect(s.mrdStatus).toBe('positive');
-    expect(codes(facts, '2023-09-01')).toContain('hsct-evaluation');
+    expect(s.summary.phase).toBe('awaiting-reinduction');
+    expect(s.summary.cogRiskGroup).toBe('unknown');
+    expect(s.response.unplacedMrd?.percent).toBe(0.5);
+    expect(codes(facts, '2023-09-01')).not.toContain('hsct-evaluation');
+    expect(codes(facts, '2023-09-01')).toContain('data-gap');
   });
 });
 

@@ -72,10 +72,10 @@ describe('section 3: timing, isolated extramedullary (early < 18 months)', () =>
   });
 
   it('relapseTiming at the boundaries', () => {
-    expect(relapseTiming(DX, '2021-07-14', 'isolated-extramedullary', S).timing).toBe('early');
-    expect(relapseTiming(DX, '2021-07-15', 'isolated-extramedullary', S).timing).toBe('late');
-    expect(relapseTiming(DX, '2023-01-14', 'isolated-marrow', S).timing).toBe('early');
-    expect(relapseTiming(DX, '2023-01-15', 'combined', S).timing).toBe('late');
+    expect(relapseTiming(DX, '2021-07-14', 'isolated-extramedullary', [], S).timing).toBe('early');
+    expect(relapseTiming(DX, '2021-07-15', 'isolated-extramedullary', [], S).timing).toBe('late');
+    expect(relapseTiming(DX, '2023-01-14', 'isolated-marrow', [], S).timing).toBe('early');
+    expect(relapseTiming(DX, '2023-01-15', 'combined', [], S).timing).toBe('late');
   });
 });
 
@@ -88,7 +88,7 @@ describe('section 3: timing, site unknown uses the marrow threshold and says so'
   });
 
   it('36 months, site unknown: late', () => {
-    expect(relapseTiming(DX, '2023-01-15', 'unknown', S)).toEqual({ timing: 'late', months: 36, assumedMarrow: true });
+    expect(relapseTiming(DX, '2023-01-15', 'unknown', [], S)).toEqual({ timing: 'late', months: 36, assumedMarrow: true });
   });
 
   it('a known site makes no assumption', () => {
@@ -114,8 +114,8 @@ describe('section 3: timing unknown when a date is missing', () => {
   });
 
   it('relapseTiming with either date missing', () => {
-    expect(relapseTiming(undefined, '2021-09-15', 'isolated-marrow', S).timing).toBe('unknown');
-    expect(relapseTiming(DX, undefined, 'isolated-marrow', S).timing).toBe('unknown');
+    expect(relapseTiming(undefined, '2021-09-15', 'isolated-marrow', [], S).timing).toBe('unknown');
+    expect(relapseTiming(DX, undefined, 'isolated-marrow', [], S).timing).toBe('unknown');
   });
 });
 
@@ -160,13 +160,18 @@ describe('section 3: phase of care for the current relapse', () => {
   it('second-remission-mrd-negative: MRD 0.005 % after reinduction', () => {
     const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('blinatumomab', '2021-09-20')], mrd: [mrd('2021-10-20', 0.005)] }), '2021-11-01');
     expect(st.summary.phase).toBe('second-remission-mrd-negative');
-    expect(st.mrdStatus).toBe('negative');
+    expect(st.response.latestMrd?.percent).toBe(0.005);
   });
 
-  it('persistent-disease: MRD 0.01 % after reinduction (the negativity threshold is < 0.01 %)', () => {
+  it('second-remission-low-mrd: MRD 0.01 % after reinduction (negative is < 0.01 %, persistent is >= 0.1 %)', () => {
     const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('blinatumomab', '2021-09-20')], mrd: [mrd('2021-10-20', 0.01)] }), '2021-11-01');
+    expect(st.summary.phase).toBe('second-remission-low-mrd');
+    expect(st.response.endOfReinductionMrd?.percent).toBe(0.01);
+  });
+
+  it('persistent-disease: MRD 0.1 % after reinduction', () => {
+    const st = strat(relapseAt(R, ['marrow'], { therapies: [therapy('blinatumomab', '2021-09-20')], mrd: [mrd('2021-10-20', 0.1)] }), '2021-11-01');
     expect(st.summary.phase).toBe('persistent-disease');
-    expect(st.mrdStatus).toBe('positive');
   });
 
   it('persistent-disease (refractory): marrow blasts >= 5 % 22 days after reinduction started', () => {
@@ -178,7 +183,7 @@ describe('section 3: phase of care for the current relapse', () => {
       '2021-10-20',
     );
     expect(st.summary.phase).toBe('persistent-disease');
-    expect(st.refractoryMarrow?.date).toBe('2021-10-12');
+    expect(st.response.refractoryMarrow?.date).toBe('2021-10-12');
   });
 
   it('marrow blasts >= 5 % exactly 21 days after reinduction started are not yet refractory', () => {
@@ -190,7 +195,7 @@ describe('section 3: phase of care for the current relapse', () => {
       '2021-10-20',
     );
     expect(st.summary.phase).toBe('response-pending');
-    expect(st.refractoryMarrow).toBeUndefined();
+    expect(st.response.refractoryMarrow).toBeUndefined();
   });
 
   it('marrow blasts < 5 % after reinduction are not refractory', () => {
@@ -207,7 +212,7 @@ describe('section 3: phase of care for the current relapse', () => {
   it('an unreadable MRD after reinduction: MRD status unknown, response still pending, MRD card cites it', () => {
     const f = relapseAt(R, ['marrow'], { therapies: [therapy('blinatumomab', '2021-09-20')], mrd: [mrd('2021-10-20', undefined, { unreadable: true })] });
     const st = strat(f, '2021-11-01');
-    expect(st.mrdStatus).toBe('unknown');
+    expect(st.response.endOfReinductionMrd?.unreadable).toBe(true);
     expect(st.summary.phase).toBe('response-pending');
     expect(card(f, 'mrd-assessment', '2021-11-01')?.evidence.map((e) => e.label)).toContain('MRD');
   });

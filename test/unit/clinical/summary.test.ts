@@ -87,7 +87,7 @@ describe('summary: a second case end to end', () => {
       allConditions: [diagnosis('2017-01-15', 'B'), relapseRecord('2021-09-15')],
       marrowBlasts: [marrow('2017-02-15', 1), marrow('2021-09-15', 40)],
       bcrAbl1: [bcrAbl1('2021-09-16', 'positive')],
-      therapies: [therapy('tki', '2021-09-20')],
+      therapies: [therapy('tki', '2021-09-20'), therapy('other-reinduction', '2021-09-20')],
       mrd: [mrd('2021-10-20', 0.001)],
       lumbarPunctures: [dated('Lumbar puncture', '2021-09-17')],
     });

@@ -312,14 +312,16 @@ describe('section 1: MRD after reinduction', () => {
   it('the latest MRD dated after reinduction started decides the phase', () => {
     const s = st(base(med('r1', BLINATUMOMAB, '2021-09-20'), mrdObs('m1', '2021-10-10', 0.5), mrdObs('m2', '2021-10-20', 0.005)));
     expect(s.reinduction.startDate).toBe('2021-09-20');
-    expect(s.mrdAfterReinduction?.evidence.reference).toBe('Observation/m2');
-    expect(s.mrdAfterReinduction?.percent).toBe(0.005);
+    // m1 (day 20) is not yet the end of reinduction; m2 (day 30) is, and it is also the latest.
+    expect(s.response.endOfReinductionMrd?.evidence.reference).toBe('Observation/m2');
+    expect(s.response.latestMrd?.percent).toBe(0.005);
     expect(s.summary.phase).toBe('second-remission-mrd-negative');
   });
 
   it('an MRD dated before reinduction started is not a response', () => {
     const s = st(base(med('r1', BLINATUMOMAB, '2021-09-20'), mrdObs('m1', '2021-09-18', 0.001)));
-    expect(s.mrdAfterReinduction).toBeUndefined();
+    expect(s.response.latestMrd).toBeUndefined();
+    expect(s.response.mrdAtRelapse.map((m) => m.evidence.reference)).toEqual(['Observation/m1']);
     expect(s.summary.phase).toBe('response-pending');
   });
 });

@@ -2,7 +2,7 @@
  * clinical-logic.md section 4: reading results.
  */
 import { readAntigen, readDetection, readMarrowBlasts, readMrd, readPositivity, textPositivity } from '../../../src/patient/results';
-import { mrdStatus } from '../../../src/clinical/stratify';
+import { mrdLevel } from '../../../src/clinical/response';
 import type { MrdResult } from '../../../src/clinical/types';
 import { LOCAL, LOINC, S, SCT, UCUM, fhirObservation, pct, terminology, type ObservationOptions } from '../builders';
 
@@ -172,7 +172,7 @@ describe('section 4: MRD normalised to percent', () => {
   const status = (o: ObservationOptions): string => {
     const r = read(o);
     const m: MrdResult = { ...r, evidence: { reference: 'Observation/m1', label: 'MRD' } };
-    return mrdStatus(m, S.mrdNegativePercent);
+    return mrdLevel(m, S);
   };
 
   it('UCUM % is percent', () => {
@@ -192,10 +192,12 @@ describe('section 4: MRD normalised to percent', () => {
     expect(status({ valueQuantity: { value: 0.00005, unit: '1', system: UCUM, code: '1' } })).toBe('negative');
   });
 
-  it('MRD-negative is < 0.01 %: 0.0099 % negative, 0.01 % positive', () => {
+  it('MRD-negative is < 0.01 %, low-level 0.01 to < 0.1 %, high from 0.1 %', () => {
     expect(status({ valueQuantity: pct(0.0099) })).toBe('negative');
-    expect(status({ valueQuantity: pct(0.01) })).toBe('positive');
-    expect(status({ valueQuantity: pct(1.2) })).toBe('positive');
+    expect(status({ valueQuantity: pct(0.01) })).toBe('low');
+    expect(status({ valueQuantity: pct(0.099) })).toBe('low');
+    expect(status({ valueQuantity: pct(0.1) })).toBe('high');
+    expect(status({ valueQuantity: pct(1.2) })).toBe('high');
   });
 
   it('a comparator "<" with a value under the threshold is negative', () => {
@@ -205,8 +207,9 @@ describe('section 4: MRD normalised to percent', () => {
     expect(status({ valueQuantity: pct(0.001, '<') })).toBe('negative');
   });
 
-  it('a comparator "<" with a value above the threshold cannot say: unknown', () => {
-    expect(status({ valueQuantity: pct(0.1, '<') })).toBe('unknown');
+  it('a comparator "<" bounds the level: "< 0.1 %" is below 0.1 % but not proven negative (low); "< 0.5 %" cannot say', () => {
+    expect(status({ valueQuantity: pct(0.1, '<') })).toBe('low');
+    expect(status({ valueQuantity: pct(0.5, '<') })).toBe('unknown');
   });
 
   it('"not detected" (coded or text) is negative', () => {
