@@ -29,14 +29,23 @@ const NOT_CHECKED: Record<DataDomain, string> = {
   'trial-enrolment': 'trial enrolment',
 };
 
-const HSCT_REASON_WORDS: Record<HsctReason, string> = {
-  'relapse-after-hsct': 'relapse after a prior HSCT',
-  'second-or-later-relapse': 'second or later relapse',
-  'early-relapse': 'early relapse',
-  'late-b-all-mrd-high': 'late B-ALL relapse with end-of-reinduction MRD >= 0.1 %',
-  't-all-marrow-relapse': 'T-ALL relapse involving the marrow',
-  'adult-relapse': 'relapse in an adult',
-};
+/** The reason in words; the late B-ALL reason says which fact it rests on (the MRD, or refractory marrow). */
+function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean): string {
+  switch (reason) {
+    case 'relapse-after-hsct':
+      return 'relapse after a prior HSCT';
+    case 'second-or-later-relapse':
+      return 'second or later relapse';
+    case 'early-relapse':
+      return 'early relapse';
+    case 'late-b-all-mrd-high':
+      return eorMrdKnown ? 'late B-ALL relapse with end-of-reinduction MRD >= 0.1 %' : 'late B-ALL relapse refractory to reinduction';
+    case 't-all-marrow-relapse':
+      return 'T-ALL relapse involving the marrow';
+    case 'adult-relapse':
+      return 'relapse in an adult';
+  }
+}
 
 export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSettings, headline: string): CardView {
   const { summary } = st;
@@ -101,8 +110,11 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
     reinductionStart: st.reinduction.startDate,
     mrdUnquantified: latestMrd !== undefined,
     latestMrdText: mrdText(latestMrd),
-    eorMrdText:
-      mrdText(eor ?? undefined) + (eor ? '' : st.response.refractoryMarrow ? ` (refractory marrow: ${st.response.refractoryMarrow.evidence.value ?? ''})` : ''),
+    eorMrdText: mrdText(eor),
+    eorMrdKnown: eor !== undefined,
+    refractoryText: st.response.refractoryMarrow
+      ? `${st.response.refractoryMarrow.evidence.value ?? ''}${st.response.refractoryMarrow.date ? `, ${st.response.refractoryMarrow.date}` : ''}`
+      : '',
     persistText: persistText(st),
     inSecondRemission: summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd',
     relapseOrdinal: ordinal(summary.relapseNumber),
@@ -115,7 +127,7 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
     hsctAdult: primaryHsct === 'adult-relapse',
     hsctOtherReasons: hsctReasons
       .slice(1)
-      .map((r) => HSCT_REASON_WORDS[r])
+      .map((r) => hsctReasonWords(r, eor !== undefined))
       .join('; '),
     priorTransplantText: st.hsctBeforeRelapse.map((e) => e.date ?? 'undated').join(', ') || 'recorded',
     referralUnknown: notChecked.includes('referrals'),

@@ -100,7 +100,8 @@ export function assessResponse(input: ResponseInput, s: ClinicalSettings): Respo
 
   if (!reinduction.started) {
     const unplacedMrd = start === undefined && stagingLimit ? latest(afterRelapse.filter((m) => (m.date as IsoDate) > stagingLimit)) : undefined;
-    return { phase: input.medicationsUnavailable ? 'unknown' : 'awaiting-reinduction', mrdAtRelapse, unplacedMrd };
+    const unknown = input.medicationsUnavailable || reinduction.undetermined === true;
+    return { phase: unknown ? 'unknown' : 'awaiting-reinduction', mrdAtRelapse, unplacedMrd: unknown ? undefined : unplacedMrd };
   }
   // Reinduction is going on but its start is not dated: its response cannot be placed.
   if (start === undefined) return { phase: input.laboratoryUnavailable ? 'unknown' : 'response-pending', mrdAtRelapse };

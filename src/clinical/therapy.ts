@@ -20,6 +20,8 @@ import type { AgentClass, IsoDate, TherapyExposure } from './types';
 
 export interface Reinduction {
   started: boolean;
+  /** Not started on what was seen, but a dose of a reinduction agent with an unknown route was given since the relapse. */
+  undetermined?: boolean;
   startDate?: IsoDate;
   /** The doses that make up reinduction (new starts and what followed them). */
   agents: TherapyExposure[];
@@ -98,8 +100,16 @@ export function therapyHistory(therapies: readonly TherapyExposure[], relapseDat
   const continuing = new Set(currentAtRelapse.map((t) => t.agentKey));
   const agents = start === undefined ? [] : afterRelapse.filter((t) => (t.date as IsoDate) >= start && (newStarts.includes(t) || !continuing.has(t.agentKey)));
   const cnsDirected = therapies.filter((t) => t.route === 'intrathecal' && t.date !== undefined && t.date >= addDays(relapseDate, -s.relapseWindowDays));
+  const undetermined =
+    start === undefined && therapies.some((t) => t.route === 'unknown' && t.isReinductionAgent && t.date !== undefined && t.date >= relapseDate);
   const startedSinceRelapse = systemic.filter((t) => t.date !== undefined && t.date >= relapseDate && isNewStart(t, systemic, s));
-  return { reinduction: { started: start !== undefined, startDate: start, agents }, currentAtRelapse, priorExposure, cnsDirected, startedSinceRelapse };
+  return {
+    reinduction: { started: start !== undefined, startDate: start, agents, ...(undetermined ? { undetermined } : {}) },
+    currentAtRelapse,
+    priorExposure,
+    cnsDirected,
+    startedSinceRelapse,
+  };
 }
 
 /** Agent classes of the current therapy at relapse (e.g. a TKI the disease relapsed on). */

@@ -91,8 +91,12 @@ export interface DiseaseStatusFinding {
 
 export type AgentClass = 'blinatumomab' | 'inotuzumab' | 'nelarabine' | 'tki' | 'ponatinib' | 'other-reinduction' | 'car-t';
 
-/** How a dose was given: intrathecal / intraventricular doses are CNS-directed therapy, never reinduction. */
-export type Route = 'systemic' | 'intrathecal';
+/**
+ * How a dose was given: intrathecal / intraventricular doses are CNS-directed
+ * therapy, never reinduction. 'unknown': no route recorded for an agent also
+ * given intrathecally, and the procedures that would tell (CPT 96450) could not be read.
+ */
+export type Route = 'systemic' | 'intrathecal' | 'unknown';
 
 /** A medication (request, administration, statement) or CAR-T procedure. */
 export interface TherapyExposure {

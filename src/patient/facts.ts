@@ -117,7 +117,7 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
 
   for (const type of ['MedicationRequest', 'MedicationAdministration', 'MedicationStatement'] as const) {
     for (const med of live(type)) {
-      const therapy = readTherapy(med, type, record, t, intrathecalDays);
+      const therapy = readTherapy(med, type, record, t, intrathecalDays, facts.unavailable.includes('procedures'));
       if (therapy) facts.therapies.push(therapy);
     }
   }
@@ -301,6 +301,7 @@ function readTherapy(
   record: PatientRecord,
   t: Terminology,
   intrathecalDays: ReadonlySet<string>,
+  proceduresUnavailable: boolean,
 ): TherapyExposure | undefined {
   const status = typeof med.status === 'string' ? med.status : 'unknown';
   if (!EXPOSED_STATUS.has(status)) return undefined;
@@ -316,7 +317,10 @@ function readTherapy(
   const name = medicationName(med, record) ?? agent;
   const route = routeOf(med, name, t);
   // A cytarabine / methotrexate dose with no route on the day of an intrathecal-chemotherapy procedure was the intrathecal dose.
-  const intrathecal = route === 'intrathecal' || (route === undefined && date !== undefined && intrathecalDays.has(date) && t.any('intrathecal-agents', cs));
+  const itCapable = t.any('intrathecal-agents', cs);
+  const intrathecal = route === 'intrathecal' || (route === undefined && date !== undefined && intrathecalDays.has(date) && itCapable);
+  // With procedures unreadable, a route-less cytarabine / methotrexate dose may have been the intrathecal one.
+  const routeUnknown = !intrathecal && route === undefined && itCapable && proceduresUnavailable;
   return {
     agent,
     agentKey: agentKeyOf(agent, cs, t, name),
@@ -324,7 +328,7 @@ function readTherapy(
     date,
     endDate: endDateOf(med, type, date),
     ongoing: ONGOING_STATUS.has(status),
-    route: intrathecal ? 'intrathecal' : 'systemic',
+    route: intrathecal ? 'intrathecal' : routeUnknown ? 'unknown' : 'systemic',
     isReinductionAgent: GIVEN_STATUS.has(status) && t.any('reinduction-agents', cs),
     evidence: evidence(med, name, date, [status, intrathecal ? 'intrathecal' : undefined].filter(Boolean).join(', ')),
   };

@@ -411,6 +411,17 @@ describe('class 7: unavailable data is unknown, never absent', () => {
     }
   });
 
+  it('a route-less cytarabine dose when procedures are unavailable may have been the intrathecal one: phase unknown, no reinduction or MRD card', async () => {
+    const chart = base();
+    chart.procedure([CPT, '96450', 'Chemotherapy administration into CNS'], '2025-06-04');
+    chart.administration(RX.cytarabine, 'cytarabine', '2025-06-04');
+    const seen = await answer(chart);
+    expect(seen.strat.phase).toBe('awaiting-reinduction');
+    const a = await answer(chart, ['procedures']);
+    expect(a.strat.phase).toBe('unknown');
+    for (const code of ['reinduction-b-all', 'mrd-assessment']) expect(a.codes).not.toContain(code);
+  });
+
   it('observations and procedures both unavailable on a persistent-disease chart: no MRD / antigen / CNS cards appear, HSCT stays', async () => {
     const chart = base({ diagnosis: EARLY_DX });
     chart.administration(RX.blinatumomab, 'blinatumomab', '2025-06-05', { coded: IV });
