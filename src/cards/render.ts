@@ -30,18 +30,20 @@ export function renderCards(recs: Recommendation[], st: Stratification, catalog:
 function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalog, ctx: RenderContext, headline: string): Card {
   const def = catalog.cards[rec.code];
   const view = buildView(rec, st, ctx.settings, headline);
+  // Templates see the card's view, then the clinical settings (thresholds quoted in the text).
+  const context = new Mustache.Context(view, new Mustache.Context(ctx.settings));
   const cardUuid = uuidV5(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
 
-  const detail = Mustache.render(catalog.layout, view, { body: def.body, evidence: def.evidence }, { escape: escapeMarkdown })
+  const detail = Mustache.render(catalog.layout, context, { body: def.body, evidence: def.evidence }, { escape: escapeMarkdown })
     .replace(/\n{3,}/g, '\n\n')
     .trim();
-  const summary = truncate(plain(Mustache.render(def.summary, view, {}, { escape: String })), SUMMARY_MAX);
+  const summary = truncate(plain(Mustache.render(def.summary, context, {}, { escape: String })), SUMMARY_MAX);
 
   const links: Link[] = def.links
     .filter((l) => l.when === undefined || Boolean(view[l.when]))
     .map((l) => ({
-      label: plain(Mustache.render(l.label, view, {}, { escape: String })),
-      url: Mustache.render(l.url, view, {}, { escape: encodeURIComponent }),
+      label: plain(Mustache.render(l.label, context, {}, { escape: String })),
+      url: Mustache.render(l.url, context, {}, { escape: encodeURIComponent }),
       type: 'absolute' as const,
     }));
   if (def.sourceUrl) links.push({ label: def.sourceLabel, url: def.sourceUrl, type: 'absolute' as const });

@@ -60,7 +60,6 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
   const missingAntigens = [!st.cd19.atRelapse ? 'CD19' : undefined, !st.cd22.atRelapse ? 'CD22' : undefined].filter(Boolean) as string[];
   const firstRelapse = summary.relapseNumber === 1;
   return {
-    ...s,
     headline,
     timingAssumedMarrow: st.timingAssumedMarrow,
     evidence: dedupe(rec.evidence).map(evidenceLine),
