@@ -5,7 +5,7 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { CdsError, operationOutcome } from './cds/errors';
+import { CdsError, operationOutcome } from './protocol/operation-outcome';
 import { cdsRouter, type CdsRouteDeps } from './cds/routes';
 import type { Config } from './config';
 import { fetcherFactory } from './cds/fhir-access';

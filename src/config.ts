@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { loadTrustedIssuers, type TrustedIssuer } from './auth/issuers';
 import { normalisePublicUrl } from './auth/verifier';
 import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from './clinical/settings';
+import { zodIssues } from './protocol/zod-issues';
 
 /** The project root (the folder with package.json), from src/ or dist/src/. */
 export function projectRoot(): string {
@@ -109,7 +110,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${zodIssues(parsed.error)}`);
   }
   const e = parsed.data;
   const clinical = { ...DEFAULT_CLINICAL_SETTINGS };

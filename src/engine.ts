@@ -1,19 +1,17 @@
 /**
  * One evaluation: FHIR resources -> PatientFacts -> Stratification ->
  * Recommendation[] -> cards. No I/O; the evaluation date is an argument.
+ * Shaping the CDS Hooks response is the use case's job (use-case/).
  */
-import type { Card } from './cds/schemas';
+import type { Card } from './protocol/cds-hooks';
 import { renderCards } from './cards/render';
 import { recommend, type Recommendation } from './clinical/recommend';
 import type { ClinicalSettings } from './clinical/settings';
-import { stratify, type Stratification, type StratificationSummary } from './clinical/stratify';
+import { stratify, type Stratification } from './clinical/stratify';
 import type { IsoDate } from './clinical/types';
 import type { Knowledge } from './knowledge';
 import { buildPatientFacts } from './patient/facts';
 import type { FhirResource } from './patient/records';
-
-/** Key of the structured stratification in the response's `extension`. */
-export const STRATIFICATION_EXTENSION = 'relapsed-all-cds.stratification';
 
 export interface Evaluation {
   stratification?: Stratification;
@@ -43,11 +41,6 @@ export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings:
   const recommendations = recommend(stratification, settings);
   const cards = renderCards(recommendations, stratification, knowledge.catalog, { patientId: input.patientId, settings });
   return { stratification, recommendations, cards };
-}
-
-/** The CDS Hooks response body: cards, plus the stratification extension when relapsed ALL was found. */
-export function toResponse(e: Evaluation): { cards: Card[]; extension?: Record<string, StratificationSummary> } {
-  return e.stratification ? { cards: e.cards, extension: { [STRATIFICATION_EXTENSION]: e.stratification.summary } } : { cards: e.cards };
 }
 
 /** Today's date in UTC as YYYY-MM-DD. */

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { isLoopbackHostname } from '../http/loopback';
+import { zodIssues } from '../protocol/zod-issues';
 
 export interface TrustedIssuer {
   /** The `iss` claim, compared exactly. */
@@ -110,20 +111,11 @@ const IssuersSchema = z
     });
   });
 
-function formatPath(path: readonly PropertyKey[]): string {
-  return (
-    path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-      .join('')
-      .replace(/^\./, '') || '(root)'
-  );
-}
-
 /** Validate already-parsed JSON; `source` names the file (or other origin) in error messages. */
 export function parseTrustedIssuers(json: unknown, source: string): TrustedIssuer[] {
   const parsed = IssuersSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ');
+    const problems = zodIssues(parsed.error);
     throw new TrustedIssuersError(`trusted issuers file ${source}: ${problems}`);
   }
   return parsed.data.map((issuer) => {

@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { operationOutcome } from '../cds/errors';
+import { operationOutcome } from '../protocol/operation-outcome';
 import { AuthError, type JwtVerifier, type VerifiedCaller } from './verifier';
 
 declare global {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { RECOMMENDATION_CODES, type RecommendationCode } from '../clinical/recommend';
+import { zodIssues } from '../protocol/zod-issues';
 
 const SuggestionTemplate = z.object({
   key: z.string().min(1),
@@ -77,7 +78,7 @@ export function loadCatalog(dir: string): CardCatalog {
   let parsed: z.infer<typeof CatalogFile>;
   try {
     const result = CatalogFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!result.success) throw new Error(zodIssues(result.error));
     parsed = result.data;
   } catch (err) {
     throw new CatalogError(`${file}: ${(err as Error).message}`);

@@ -9,7 +9,7 @@ import type { Recommendation } from '../clinical/recommend';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { Stratification } from '../clinical/stratify';
 import { describeStratification } from '../clinical/summary';
-import type { Card, Link, Suggestion } from '../cds/schemas';
+import type { Card, Link, Suggestion } from '../protocol/cds-hooks';
 import type { CardCatalog, SuggestionTemplate } from './catalog';
 import { escapeMarkdown } from './markdown';
 import { uuidV5 } from './uuid';

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VALUE_SET_IDS, type Terminology, type ValueSetId } from '../terminology/valuesets';
+import { zodIssues } from '../protocol/zod-issues';
 
 export const ServiceDefinitionFile = z
   .object({
@@ -31,7 +32,7 @@ export function loadServiceDefinition(file: string, terminology: Terminology): S
   let parsed: ServiceDefinition;
   try {
     const result = ServiceDefinitionFile.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!result.success) throw new Error(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!result.success) throw new Error(zodIssues(result.error));
     parsed = result.data;
   } catch (err) {
     throw new DefinitionError(`${file}: ${(err as Error).message}`);

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { createFhirFetcher, type FetchSettings } from './fhir-fetch';
 import type { FhirFallback } from './prefetch';
-import type { CdsRequest } from './schemas';
+import type { CdsRequest } from '../protocol/cds-hooks';
 
 import { isLoopbackHostname } from '../http/loopback';
 

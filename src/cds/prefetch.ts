@@ -8,7 +8,7 @@
 import type { FhirResource } from '../patient/records';
 import { nextLink } from './bundle-links';
 import { templateResourceType } from './templates';
-import { CdsError } from './errors';
+import { CdsError } from '../protocol/operation-outcome';
 import { unresolvedMedicationReferences } from './medication-references';
 
 export type KeyState = 'prefetched' | 'null' | 'fetched' | 'failed' | 'missing';

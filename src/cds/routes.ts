@@ -1,17 +1,18 @@
 /**
- * The CDS Hooks endpoints: discovery, invocation and feedback for the
- * relapsed-ALL patient-view service.
+ * The CDS Hooks endpoints as express handlers: discovery, invocation and
+ * feedback. Thin: invocation is `answerHookRequest` (the use case), feedback
+ * is validated and handed to the store; errors go to the app's one error handler.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClinicalSettings } from '../clinical/settings';
-import { evaluate, toResponse, today } from '../engine';
+import { today } from '../engine';
 import type { Knowledge } from '../knowledge';
 import { hashIdentifier } from '../logger';
-import { ESSENTIAL_PREFETCH_KEYS } from './definition';
-import { CdsError, operationOutcome } from './errors';
-import { describeKey, resolvePrefetch, unavailableResourceTypes, type FhirFallback } from './prefetch';
-import { CdsRequestSchema, FeedbackSchema, type CdsRequest, type FeedbackRequest } from './schemas';
+import { FeedbackSchema, type FeedbackRequest } from '../protocol/cds-hooks';
+import { CdsError, operationOutcome } from '../protocol/operation-outcome';
+import { zodIssues } from '../protocol/zod-issues';
+import { answerHookRequest, type Caller, type FetcherFactory } from '../use-case/answer-hook-request';
 
 export interface CdsRouteDeps {
   knowledge: Knowledge;
@@ -20,7 +21,7 @@ export interface CdsRouteDeps {
   /** The evaluation date (tests and the CLI pass one in; the service uses today). */
   clock?: () => string;
   /** FHIR server fallback for keys the client did not prefetch (issue #3). */
-  fetcherFor?: (request: CdsRequest, templates: Record<string, string>, allowlist?: readonly string[]) => FhirFallback | undefined;
+  fetcherFor?: FetcherFactory;
   /** Where feedback goes; returns how many items were new. */
   recordFeedback?: (serviceId: string, items: FeedbackRequest['feedback']) => number;
 }
@@ -40,6 +41,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
       },
     ],
   };
+  const answerDeps = { knowledge: deps.knowledge, settings: deps.settings, clock: deps.clock ?? today, fetcherFor: deps.fetcherFor };
 
   router.get('/cds-services', (_req, res) => {
     res.json(discovery);
@@ -48,38 +50,21 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id`, requireJson, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${String(req.params.id).slice(0, 100)}"`);
-      const request = parseRequest(req.body);
-      const log = deps.logger.child({ hookInstance: request.hookInstance.slice(0, 64), patientRef: hashIdentifier(request.context.patientId) });
-      const templates = service.prefetch;
-      // With a verified caller, only its issuer's FHIR servers may be called; with auth off, the configured allowlist.
-      const caller = res.locals.caller as { issuer: { fhirServers?: string[] } } | undefined;
-      const issuerServers = caller ? (caller.issuer.fhirServers ?? []) : undefined;
-      const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates, issuerServers));
-      const essentialMissing = ESSENTIAL_PREFETCH_KEYS.filter((k) => resolved.keys[k] === 'missing' || resolved.keys[k] === 'failed');
-      if (essentialMissing.length > 0) {
-        const reasons = resolved.unavailable.filter((u) => (essentialMissing as readonly string[]).includes(u.key));
-        log.warn({ keys: resolved.keys }, 'essential data unavailable');
-        throw new CdsError(
-          412,
-          'incomplete',
-          `cannot decide whether the patient has relapsed ALL: ${reasons.map((u) => `${describeKey(u.key)} (${u.key}): ${u.reason}`).join('; ')}`,
-        );
-      }
-      const unavailableData = resolved.unavailable.map((u) => `${describeKey(u.key)} (${u.reason})`);
-      const result = evaluate(
+      requireService(req.params.id, service.id);
+      const caller = res.locals.caller as { issuer: Caller } | undefined;
+      const answer = await answerHookRequest(req.body, answerDeps, caller?.issuer);
+      const body = req.body as { hookInstance?: unknown; context?: { patientId?: unknown } };
+      deps.logger.info(
         {
-          patientId: request.context.patientId,
-          resources: resolved.resources,
-          evaluationDate: (deps.clock ?? today)(),
-          unavailableData,
-          unavailableResourceTypes: unavailableResourceTypes(resolved, templates),
+          hookInstance: String(body.hookInstance).slice(0, 64),
+          patientRef: hashIdentifier(String(body.context?.patientId)),
+          keys: answer.keys,
+          resources: answer.resourceCount,
+          cards: answer.evaluation.recommendations.map((r) => r.code),
         },
-        deps.knowledge,
-        deps.settings,
+        'evaluated',
       );
-      log.info({ keys: resolved.keys, resources: resolved.resources.length, cards: result.recommendations.map((r) => r.code) }, 'evaluated');
-      res.json(toResponse(result));
+      res.json(answer.response);
     } catch (err) {
       next(err);
     }
@@ -87,9 +72,9 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id/feedback`, requireJson, (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (req.params.id !== service.id) throw new CdsError(404, 'not-found', `no CDS service with id "${String(req.params.id).slice(0, 100)}"`);
+      requireService(req.params.id, service.id);
       const parsed = FeedbackSchema.safeParse(req.body);
-      if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${issuesText(parsed.error.issues)}`);
+      if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${zodIssues(parsed.error)}`);
       const stored = deps.recordFeedback ? deps.recordFeedback(service.id, parsed.data.feedback) : 0;
       deps.logger.info({ items: parsed.data.feedback.length, stored }, 'feedback');
       res.status(200).json({});
@@ -103,21 +88,8 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   return router;
 }
 
-/** Validate a request body with zod; the message names the fields but never echoes their content. */
-export function parseRequest(body: unknown): CdsRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CdsError(400, 'structure', 'the request body must be a JSON object');
-  const parsed = CdsRequestSchema.safeParse(body);
-  if (!parsed.success) throw new CdsError(400, 'invalid', `invalid CDS Hooks request: ${issuesText(parsed.error.issues)}`);
-  if (parsed.data.fhirAuthorization && !parsed.data.fhirServer)
-    throw new CdsError(400, 'invalid', 'invalid CDS Hooks request: fhirServer is required with fhirAuthorization');
-  return parsed.data;
-}
-
-function issuesText(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`)
-    .join('; ');
+function requireService(id: unknown, known: string): void {
+  if (id !== known) throw new CdsError(404, 'not-found', `no CDS service with id "${String(id).slice(0, 100)}"`);
 }
 
 function requireJson(req: Request, _res: Response, next: NextFunction): void {

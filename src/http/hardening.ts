@@ -5,7 +5,7 @@
  */
 import cors from 'cors';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { CdsError } from '../cds/errors';
+import { CdsError } from '../protocol/operation-outcome';
 
 export function securityHeaders(): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {

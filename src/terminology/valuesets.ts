@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { zodIssues } from '../protocol/zod-issues';
 
 /** The value sets the rules match on (terminology.md). A local file must name one of these. */
 export const VALUE_SET_IDS = [
@@ -162,7 +163,7 @@ function readValueSets(dir: string): [string, z.infer<typeof ValueSetFile>][] {
     const parsed = ValueSetFile.safeParse(json);
     if (!parsed.success) {
       throw new TerminologyError(
-        `${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        `${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${zodIssues(parsed.error)}`,
       );
     }
     out.push([file, parsed.data]);

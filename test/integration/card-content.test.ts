@@ -4,7 +4,7 @@
  * indicator, and the data-gap card naming what is missing.
  */
 import request from 'supertest';
-import type { Card } from '../../src/cds/schemas';
+import type { Card } from '../../src/protocol/cds-hooks';
 import { expectValidCdsResponse, fixtureRequest, makeTestApp } from '../support/cds';
 
 const { app } = makeTestApp();

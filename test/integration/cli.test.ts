@@ -1,38 +1,74 @@
 /**
- * The command-line evaluator, run as a user would (a child process).
+ * The command-line evaluator: the same use case as the HTTP service, so the
+ * two cannot disagree on the same request. Run in-process (fast), and once as
+ * a user would, as a child process.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, expectValidCdsResponse } from '../support/cds';
+import request from 'supertest';
+import { runEvaluate } from '../../src/cli';
+import { ROOT, expectValidCdsResponse, fixtureRequest, makeTestApp } from '../support/cds';
 
-function evaluateCli(...args: string[]): string {
-  return execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, CDS_VALUESET_DIR: '' },
-  });
+async function evaluate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runEvaluate(args, { out: (t) => (out += t), err: (t) => (err += t), env: { ...process.env, CDS_VALUESET_DIR: '' } });
+  return { code, out, err };
 }
 
 describe('npm run evaluate', () => {
-  it('prints the stratification and the cards as a clinician reads them', () => {
-    const out = evaluateCli(join(ROOT, 'fixtures', 'patients', 'early-marrow-b-awaiting.json'), '--now', '2026-11-28');
+  it('prints the stratification and the cards as a clinician reads them', async () => {
+    const { code, out } = await evaluate(join(ROOT, 'fixtures', 'patients', 'early-marrow-b-awaiting.json'), '--now', '2026-11-28');
+    expect(code).toBe(0);
     expect(out).toContain('Early (20 months) isolated marrow relapse of Ph-negative B-ALL, first relapse, awaiting reinduction');
     expect(out).toMatch(/timing\s+early/);
     expect(out).toMatch(/\[WARNING\] Early relapse: refer for allogeneic HSCT/);
     expect(out).toContain('-> suggestion: Refer to the transplant team');
   });
 
-  it('--json prints the CDS Hooks response, also from a complete CDS request', () => {
-    const out = evaluateCli(join(ROOT, 'fixtures', 'requests', 't-all-late-cns-cr2-chemo.json'), '--now', '2026-11-28', '--json');
+  it('--json prints the CDS Hooks response, also from a complete CDS request', async () => {
+    const { out } = await evaluate(join(ROOT, 'fixtures', 'requests', 't-all-late-cns-cr2-chemo.json'), '--now', '2026-11-28', '--json');
     const body = expectValidCdsResponse(JSON.parse(out));
     expect(body.cards.map((c) => c.source.topic?.code)).toEqual(['clinical-trial', 'cns-directed-therapy', 'chemotherapy-alone-option']);
   });
 
-  it('says so for a patient without relapsed ALL', () => {
-    expect(evaluateCli(join(ROOT, 'fixtures', 'patients', 'first-remission-no-cards.json'))).toContain('No relapsed ALL found: no cards.');
+  it('gives exactly the HTTP service answer for the same request (one use case)', async () => {
+    const { app } = makeTestApp();
+    for (const name of ['cdt-unavailable-obs-proc', 'hx-third-relapse-post-hsct', 'early-combined-cns-b-cr2']) {
+      const http = await request(app).post('/cds-services/relapsed-all-patient-view').send(fixtureRequest(name)).expect(200);
+      const { out } = await evaluate(join(ROOT, 'fixtures', 'requests', `${name}.json`), '--now', '2026-11-28', '--json');
+      expect(JSON.parse(out)).toEqual(http.body);
+    }
   });
 
-  it('refuses a bad date with a usage message', () => {
-    expect(() => evaluateCli('x.json', '--now', 'yesterday')).toThrow(/--now takes a date/);
+  it('applies the same 412 rule as the service when essential data is missing', async () => {
+    const req = fixtureRequest('early-marrow-b-awaiting');
+    const { conditions: _dropped, ...prefetch } = req.prefetch as Record<string, unknown>;
+    const file = join(tmpdir(), `cli-412-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ ...req, prefetch }));
+    const { code, err } = await evaluate(file, '--now', '2026-11-28');
+    expect(code).toBe(3);
+    expect(err).toMatch(/412 cannot decide whether the patient has relapsed ALL: conditions \(diagnoses\) \(conditions\)/);
+  });
+
+  it('says so for a patient without relapsed ALL', async () => {
+    expect((await evaluate(join(ROOT, 'fixtures', 'patients', 'first-remission-no-cards.json'))).out).toContain('No relapsed ALL found: no cards.');
+  });
+
+  it('refuses a bad date, an unknown option and a missing file with a usage message', async () => {
+    expect(await evaluate('x.json', '--now', 'yesterday')).toMatchObject({ code: 2, err: expect.stringMatching(/--now takes a date/) });
+    expect(await evaluate('x.json', '--nope')).toMatchObject({ code: 2, err: expect.stringMatching(/usage:/) });
+    expect(await evaluate()).toMatchObject({ code: 2, err: expect.stringMatching(/one bundle or request file is required/) });
+  });
+
+  it('runs as a command (child process)', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), join(ROOT, 'fixtures', 'patients', 'no-all-aml.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDS_VALUESET_DIR: '' },
+    });
+    expect(out).toContain('No relapsed ALL found: no cards.');
   });
 });

@@ -5,8 +5,8 @@
  * Evaluation date: 2026-11-28 (test/support/cds.ts).
  */
 import request from 'supertest';
-import type { Card, CdsResponse } from '../../src/cds/schemas';
-import { STRATIFICATION_EXTENSION } from '../../src/engine';
+import type { Card, CdsResponse } from '../../src/protocol/cds-hooks';
+import { STRATIFICATION_EXTENSION } from '../../src/use-case/answer-hook-request';
 import { cardCodes, expectValidCdsResponse, makeTestApp } from '../support/cds';
 import { CPT, Chart, ICD10CM, LOCAL, OPTIONAL_KEYS, RX, SCT, requestFor } from '../support/chart';
 

@@ -8,8 +8,8 @@
  *
  * Read with clinical-logic.md sections 3, 5 and 7.
  */
-import type { Card, CdsResponse } from '../../src/cds/schemas';
-import { STRATIFICATION_EXTENSION } from '../../src/engine';
+import type { Card, CdsResponse } from '../../src/protocol/cds-hooks';
+import { STRATIFICATION_EXTENSION } from '../../src/use-case/answer-hook-request';
 import { addDays, type Truth } from './chart-generator';
 
 /** What a card shows: summary and detail. */

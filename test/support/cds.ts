@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
-import { CdsResponseSchema, type CdsResponse } from '../../src/cds/schemas';
+import { CdsResponseSchema, type CdsResponse } from '../../src/protocol/cds-hooks';
 import { loadConfig, projectRoot, type Config } from '../../src/config';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge';
 import { createLogger } from '../../src/logger';
