@@ -24,6 +24,7 @@ export interface AppDeps extends CdsRouteDeps {
 }
 
 export function createApp(input: AppDeps): express.Express {
+  const feedback = input.recordFeedback ? undefined : lazyFeedbackStore(input.config.feedbackDb);
   const deps: AppDeps = {
     ...input,
     fetcherFor:
@@ -34,9 +35,11 @@ export function createApp(input: AppDeps): express.Express {
         allowlist: input.config.fhirServerAllowlist,
         requireHttps: input.config.production,
       }),
-    recordFeedback: input.recordFeedback ?? lazyFeedbackStore(input.config.feedbackDb),
+    recordFeedback: input.recordFeedback ?? feedback?.record,
   };
   const app = express();
+  // Resources to release when the server stops (server.ts calls it after the last request).
+  app.locals.release = (): void => feedback?.close();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -78,12 +81,18 @@ export function createApp(input: AppDeps): express.Express {
   return app;
 }
 
-/** The SQLite feedback store, opened on the first feedback (so a service that gets none writes no file). */
-function lazyFeedbackStore(file: string): NonNullable<AppDeps['recordFeedback']> {
+/** The SQLite feedback store, opened on the first feedback (so a service that gets none writes no file), closed on shutdown. */
+function lazyFeedbackStore(file: string): { record: NonNullable<AppDeps['recordFeedback']>; close: () => void } {
   let store: FeedbackStore | undefined;
-  return (serviceId, items) => {
-    store ??= new FeedbackStore(file);
-    return store.record(serviceId, items);
+  return {
+    record: (serviceId, items) => {
+      store ??= new FeedbackStore(file);
+      return store.record(serviceId, items);
+    },
+    close: () => {
+      store?.close();
+      store = undefined;
+    },
   };
 }
 

@@ -34,13 +34,16 @@ export function startServer(deps: Omit<AppDeps, 'isReady'>, port = deps.config.p
       const close = (): Promise<void> =>
         new Promise((done) => {
           ready = false;
+          const release = app.locals.release as (() => void) | undefined;
           const force = setTimeout(() => {
             server.closeAllConnections();
+            release?.();
             done();
           }, deps.config.shutdownGraceMs);
           force.unref();
           server.close(() => {
             clearTimeout(force);
+            release?.();
             done();
           });
           server.closeIdleConnections();

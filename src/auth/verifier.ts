@@ -18,7 +18,6 @@
  */
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
   decodeJwt,
   decodeProtectedHeader,
   errors,
@@ -230,18 +229,13 @@ export class JwtVerifier {
   private remoteSet(url: string): JWTVerifyGetKey {
     let set = this.remoteSets.get(url);
     if (!set) {
-      set = this.fetchImpl
-        ? createFetchJwks(url, {
-            fetchImpl: this.fetchImpl,
-            timeoutMs: this.fetchTimeoutMs,
-            cooldownMs: this.cooldownMs,
-            cacheMaxAgeMs: this.cacheMaxAgeMs,
-          })
-        : createRemoteJWKSet(new URL(url), {
-            timeoutDuration: this.fetchTimeoutMs,
-            cooldownDuration: this.cooldownMs,
-            cacheMaxAge: this.cacheMaxAgeMs,
-          });
+      // One path in production and in tests: a total deadline (jose's own remote set only bounds idle time) and no redirects.
+      set = createFetchJwks(url, {
+        fetchImpl: this.fetchImpl ?? fetch,
+        timeoutMs: this.fetchTimeoutMs,
+        cooldownMs: this.cooldownMs,
+        cacheMaxAgeMs: this.cacheMaxAgeMs,
+      });
       this.remoteSets.set(url, set);
       this.logger.info({ jwksHost: hostOf(url) }, 'JWK Set source registered');
     }

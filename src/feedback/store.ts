@@ -89,16 +89,6 @@ export class FeedbackStore {
     return this.insertMany(serviceId, items, receivedAt);
   }
 
-  /** Outcome counts per card, for review. */
-  outcomes(): { card_uuid: string; accepted: number; overridden: number }[] {
-    return this.db
-      .prepare(
-        `SELECT card_uuid, SUM(outcome = 'accepted') AS accepted, SUM(outcome = 'overridden') AS overridden
-         FROM feedback GROUP BY card_uuid ORDER BY card_uuid`,
-      )
-      .all() as { card_uuid: string; accepted: number; overridden: number }[];
-  }
-
   close(): void {
     this.db.close();
   }

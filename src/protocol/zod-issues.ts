@@ -1,18 +1,24 @@
 /**
- * One line naming what is wrong with a value that failed a zod schema, e.g.
- * "Invalid input: expected string, received number at context.patientId".
- * zod's own wording (z.prettifyError), folded onto one line and capped; it
- * never echoes the offending content.
+ * One line naming what is wrong with a value that failed a zod schema, the
+ * same everywhere (configuration, knowledge files, trusted issuers, requests,
+ * feedback): "context.patientId: Invalid input: expected string, received
+ * number; ...". Paths use brackets for array positions (`[0].iss`); the
+ * message is zod's and never echoes the request's content. At most `max` issues.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export function zodIssues(error: z.ZodError, max = 5): string {
-  return z
-    .prettifyError(error)
-    .replace(/\n\s*→ at /g, ' at ')
-    .split('\n')
-    .map((line) => line.replace(/^✖\s*/, '').trim())
-    .filter(Boolean)
+  return error.issues
     .slice(0, max)
+    .map((i) => `${formatPath(i.path)}: ${i.message}`)
     .join('; ');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(root)'
+  );
 }

@@ -3,12 +3,14 @@
  * tolerated, the spec's required fields enforced, nothing identifying stored.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { FeedbackRow } from '../../src/feedback/store';
-import { expectOperationOutcome, expectValidCdsResponse, fixtureRequest, makeTestApp } from '../support/cds';
+import { createLogger } from '../../src/logger';
+import { startServer } from '../../src/server';
+import { expectOperationOutcome, expectValidCdsResponse, fixtureRequest, knowledgeFor, makeTestApp } from '../support/cds';
 
 const URL = '/cds-services/relapsed-all-patient-view';
 
@@ -79,5 +81,20 @@ describe('feedback', () => {
   it('an empty feedback list is a 400', async () => {
     const { app } = setup();
     expectOperationOutcome((await request(app).post(`${URL}/feedback`).send({ feedback: [] }).expect(400)).body);
+  });
+
+  it('the SQLite file is closed when the server stops (no WAL left behind)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cds-fb-')), 'feedback.sqlite');
+    const { config, logs: _logs } = makeTestApp({ env: { CDS_FEEDBACK_DB: file } });
+    const running = await startServer({ config: { ...config, port: 0, host: '127.0.0.1' }, logger: createLogger('silent'), knowledge: knowledgeFor(), settings: config.clinical }, 0, '127.0.0.1');
+    const res = await fetch(`${running.url}${URL}/feedback`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ feedback: [{ card: 'c1', outcome: 'overridden', outcomeTimestamp: '2026-11-28T14:00:00Z' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(existsSync(`${file}-wal`)).toBe(true);
+    await running.close();
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 });
