@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { requestFromBundle } from './cds/bundle-request';
-import { describeStratification } from './clinical/summary';
+import { describeStratification } from './clinical/headline';
 import { loadConfig } from './config';
 import { today } from './engine';
 import { loadKnowledge } from './knowledge';
@@ -29,7 +29,11 @@ export interface CliIo {
 export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   let args: { file: string; now: string; json: boolean };
   try {
-    const parsed = parseArgs({ args: argv, allowPositionals: true, options: { now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
     if (parsed.values.help) return usage(io);
     const now = parsed.values.now ?? today();
     if (!/^\d{4}-\d{2}-\d{2}$/.test(now)) return usage(io, '--now takes a date YYYY-MM-DD');
@@ -76,7 +80,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   if (!stratification) {
     out.push('No relapsed ALL found: no cards.');
   } else {
-    const s = stratification.summary;
+    const s = stratification.reported;
     out.push('', describeStratification(s), '');
     for (const [k, v] of Object.entries(s)) out.push(`  ${k.padEnd(22)} ${Array.isArray(v) ? v.join(', ') : String(v)}`);
     out.push('', `${answer.response.cards.length} card(s):`);

@@ -8,7 +8,7 @@ import Mustache from 'mustache';
 import type { Recommendation } from '../clinical/recommend';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { Stratification } from '../clinical/stratify';
-import { describeStratification } from '../clinical/summary';
+import { describeStratification } from '../clinical/headline';
 import type { Card, Link, Suggestion } from '../protocol/cds-hooks';
 import type { CardCatalog, SuggestionTemplate } from './catalog';
 import { escapeMarkdown } from './markdown';
@@ -23,7 +23,7 @@ export interface RenderContext {
 const SUMMARY_MAX = 139;
 
 export function renderCards(recs: Recommendation[], st: Stratification, catalog: CardCatalog, ctx: RenderContext): Card[] {
-  const headline = describeStratification(st.summary);
+  const headline = describeStratification(st.reported);
   return recs.map((rec) => renderCard(rec, st, catalog, ctx, headline));
 }
 

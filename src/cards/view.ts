@@ -6,7 +6,8 @@
 import type { AgentFit, CarTReason, HsctReason, Recommendation } from '../clinical/recommend';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { AntigenStatus, MissingFact, Stratification } from '../clinical/stratify';
-import { ordinal } from '../clinical/summary';
+import { dedupeEvidence } from '../clinical/evidence';
+import { ordinal } from '../clinical/headline';
 import type { DataDomain, Evidence, MrdResult, TherapyExposure } from '../clinical/types';
 
 export type CardView = Record<string, unknown>;
@@ -48,7 +49,7 @@ function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean): string {
 }
 
 export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSettings, headline: string): CardView {
-  const { summary } = st;
+  const { reported } = st;
   const flags = rec.flags;
   const child = st.adult === false;
   const hsctReasons = flags.hsctReasons ?? [];
@@ -58,11 +59,11 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
   const notChecked = flags.notChecked ?? [];
   const carTReasons = flags.carTReasons ?? [];
   const missingAntigens = [!st.cd19.atRelapse ? 'CD19' : undefined, !st.cd22.atRelapse ? 'CD22' : undefined].filter(Boolean) as string[];
-  const firstRelapse = summary.relapseNumber === 1;
+  const firstRelapse = reported.relapseNumber === 1;
   return {
     headline,
     timingAssumedMarrow: st.timingAssumedMarrow,
-    evidence: dedupe(rec.evidence).map(evidenceLine),
+    evidence: dedupeEvidence(rec.evidence).map(evidenceLine),
     hasCurrent: rec.currentTherapy.length > 0,
     current: rec.currentTherapy.map(therapyLine),
     hasPrior: rec.priorExposure.length > 0,
@@ -71,22 +72,22 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
     unavailableText: st.unavailableData.join('; '),
     notCheckedText: st.unavailable.map((d) => NOT_CHECKED[d]).join(', '),
     relapseDate: st.relapseDate,
-    months: summary.monthsFromDiagnosis,
-    awaiting: summary.phase === 'awaiting-reinduction',
+    months: reported.monthsFromDiagnosis,
+    awaiting: reported.phase === 'awaiting-reinduction',
     ageText: ageText(st),
     ageGroup: st.ageYears === undefined ? 'child' : st.ageYears < 18 ? 'child' : st.ageYears < 65 ? 'adult' : 'older',
     ageGroupLabel: st.ageYears === undefined ? 'all ages' : st.ageYears < 18 ? 'children' : st.ageYears < 65 ? 'adults' : 'older adults',
     child,
     adult: st.adult === true,
     // Trial figures only for the population each trial studied (clinical-logic.md, Sources).
-    earlyChildFirstRelapse: child && firstRelapse && summary.timing === 'early',
+    earlyChildFirstRelapse: child && firstRelapse && reported.timing === 'early',
     adultRelapse: st.adult === true,
     aall1331: child && firstRelapse,
-    ukallR3: child && firstRelapse && !summary.relapseAfterHsct,
+    ukallR3: child && firstRelapse && !reported.relapseAfterHsct,
     adultTrials: st.adult === true,
     eliana: st.ageYears !== undefined && st.ageYears <= s.tisagenlecleucelMaxAge,
-    phPositive: summary.ph === 'positive',
-    phUnknown: summary.ph === 'unknown',
+    phPositive: reported.ph === 'positive',
+    phUnknown: reported.ph === 'unknown',
     phText: st.phEvidence.map((e) => `${e.label}${e.value ? ` ${e.value}` : ''}${e.date ? `, ${e.date}` : ''}`).join('; ') || 'recorded',
     cd19Text: antigenText(st.cd19),
     cd22Text: antigenText(st.cd22),
@@ -115,9 +116,9 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
       ? `${st.response.refractoryMarrow.evidence.value ?? ''}${st.response.refractoryMarrow.date ? `, ${st.response.refractoryMarrow.date}` : ''}`
       : '',
     persistText: persistText(st),
-    inSecondRemission: summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd',
-    relapseOrdinal: ordinal(summary.relapseNumber),
-    relapseOrdinalCap: ordinal(summary.relapseNumber).replace(/^./, (c) => c.toUpperCase()),
+    inSecondRemission: reported.phase === 'second-remission-mrd-negative' || reported.phase === 'second-remission-low-mrd',
+    relapseOrdinal: ordinal(reported.relapseNumber),
+    relapseOrdinalCap: ordinal(reported.relapseNumber).replace(/^./, (c) => c.toUpperCase()),
     hsctAfterPrior: primaryHsct === 'relapse-after-hsct',
     hsctLaterRelapse: primaryHsct === 'second-or-later-relapse',
     hsctEarly: primaryHsct === 'early-relapse',
@@ -196,16 +197,6 @@ function evidenceLine(e: Evidence): { label: string; value?: string; date?: stri
 
 function therapyLine(t: TherapyExposure): { name: string; date?: string; reference: string } {
   return { name: t.name, date: t.date, reference: t.evidence.reference };
-}
-
-function dedupe(items: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  return items.filter((e) => {
-    const key = `${e.reference}|${e.label}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 export function antigenText(a: AntigenStatus): string {

@@ -95,7 +95,7 @@ export interface Recommendation {
 
 export function recommend(st: Stratification, s: ClinicalSettings): Recommendation[] {
   const out: Recommendation[] = [];
-  const { summary } = st;
+  const { reported } = st;
   const add = (code: RecommendationCode, indicator: Indicator, evidence: Evidence[], flags: RecommendationFlags = {}, agents: AgentClass[] = []): void => {
     const priorExposure = st.priorExposure.filter((t) => agents.includes(t.agent));
     const currentTherapy = st.currentAtRelapse.filter((t) => agents.includes(t.agent));
@@ -106,9 +106,9 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
     const missing = ds.filter(unavailable);
     return missing.length > 0 ? missing : undefined;
   };
-  const isB = summary.lineage === 'B';
-  const isT = summary.lineage === 'T';
-  const awaiting = summary.phase === 'awaiting-reinduction';
+  const isB = reported.lineage === 'B';
+  const isT = reported.lineage === 'T';
+  const awaiting = reported.phase === 'awaiting-reinduction';
   const relapseEvidence = st.relapse.current?.evidence ?? st.relapse.populationEvidence;
   const mrdEvidence = responseEvidence(st.response);
 
@@ -125,7 +125,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
   }
   if (isT && awaiting) add('reinduction-t-all', 'warning', st.lineageEvidence, {}, ['nelarabine']);
 
-  if (summary.ph === 'positive') {
+  if (reported.ph === 'positive') {
     const isTki = (t: TherapyExposure): boolean => t.agent === 'tki' || t.agent === 'ponatinib';
     const currentTki = [...new Set(st.currentAtRelapse.filter(isTki).map((t) => t.name))];
     const startedTki = [...new Set(st.therapy.startedSinceRelapse.filter(isTki).map((t) => t.name))];
@@ -141,14 +141,14 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
   // Fires on results *not* found since relapse: only when laboratory results were read.
   if (isB && !unavailable('laboratory') && (!st.cd19.atRelapse || !st.cd22.atRelapse)) add('antigen-testing', 'info', antigenEvidence(st));
 
-  if (summary.cns === 'not-evaluated') add('cns-evaluation', 'warning', relapseEvidence);
-  if (summary.cns === 'involved') add('cns-directed-therapy', 'info', st.cnsEvidence.length > 0 ? st.cnsEvidence : relapseEvidence);
+  if (reported.cns === 'not-evaluated') add('cns-evaluation', 'warning', relapseEvidence);
+  if (reported.cns === 'involved') add('cns-directed-therapy', 'info', st.cnsEvidence.length > 0 ? st.cnsEvidence : relapseEvidence);
 
-  if (summary.phase === 'response-pending') add('mrd-assessment', 'warning', [...st.reinduction.agents.map((a) => a.evidence), ...mrdEvidence]);
+  if (reported.phase === 'response-pending') add('mrd-assessment', 'warning', [...st.reinduction.agents.map((a) => a.evidence), ...mrdEvidence]);
 
   const hsctReasons = hsctIndications(st, s);
-  if (hsctReasons.length > 0 && st.hsctReferralOpen.length === 0 && summary.phase !== 'post-hsct') {
-    const inSecondRemission = summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd';
+  if (hsctReasons.length > 0 && st.hsctReferralOpen.length === 0 && reported.phase !== 'post-hsct') {
+    const inSecondRemission = reported.phase === 'second-remission-mrd-negative' || reported.phase === 'second-remission-low-mrd';
     const critical = hsctReasons.includes('early-relapse') && inSecondRemission;
     add('hsct-evaluation', critical ? 'critical' : 'warning', [...relapseEvidence, ...mrdEvidence, ...st.hsctBeforeRelapse], {
       hsctReasons,
@@ -160,9 +160,9 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
   if (chemoAlone) add('chemotherapy-alone-option', 'info', [...relapseEvidence, ...mrdEvidence], chemoAlone);
 
   const carTReasons: CarTReason[] = [];
-  if (summary.phase === 'persistent-disease') carTReasons.push('persistent disease');
-  if (summary.relapseNumber >= 2) carTReasons.push('second or later relapse');
-  if (summary.relapseAfterHsct) carTReasons.push('relapse after HSCT');
+  if (reported.phase === 'persistent-disease') carTReasons.push('persistent disease');
+  if (reported.relapseNumber >= 2) carTReasons.push('second or later relapse');
+  if (reported.relapseAfterHsct) carTReasons.push('relapse after HSCT');
   if (isB && st.cd19.status !== 'negative' && carTReasons.length > 0) {
     add(
       'car-t-evaluation',
@@ -179,7 +179,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
     );
   }
 
-  if (summary.phase === 'persistent-disease') {
+  if (reported.phase === 'persistent-disease') {
     const given = (agent: AgentClass): boolean => [...st.priorExposure, ...st.currentAtRelapse, ...st.reinduction.agents].some((t) => t.agent === agent);
     const blinatumomab = isB ? agentFit(st, st.cd19, 'blinatumomab', s) : undefined;
     const inotuzumab = isB ? agentFit(st, st.cd22, 'inotuzumab', s) : undefined;
@@ -227,15 +227,15 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
  * decide only for the first relapse, and never when the dates conflict.
  */
 export function hsctIndications(st: Stratification, s: ClinicalSettings): HsctReason[] {
-  const { summary } = st;
-  const first = summary.relapseNumber === 1;
+  const { reported } = st;
+  const first = reported.relapseNumber === 1;
   const reasons: HsctReason[] = [];
-  if (summary.relapseAfterHsct) reasons.push('relapse-after-hsct');
+  if (reported.relapseAfterHsct) reasons.push('relapse-after-hsct');
   if (!first) reasons.push('second-or-later-relapse');
-  if (first && summary.timing === 'early') reasons.push('early-relapse');
-  if (first && summary.timing === 'late' && summary.lineage === 'B' && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === true)
+  if (first && reported.timing === 'early') reasons.push('early-relapse');
+  if (first && reported.timing === 'late' && reported.lineage === 'B' && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === true)
     reasons.push('late-b-all-mrd-high');
-  if (summary.lineage === 'T' && (summary.site === 'isolated-marrow' || summary.site === 'combined')) reasons.push('t-all-marrow-relapse');
+  if (reported.lineage === 'T' && (reported.site === 'isolated-marrow' || reported.site === 'combined')) reasons.push('t-all-marrow-relapse');
   if (st.adult === true) reasons.push('adult-relapse');
   return reasons;
 }
@@ -247,14 +247,14 @@ export function hsctIndications(st: Stratification, s: ClinicalSettings): HsctRe
  * (that relapse is an HSCT indication of its own).
  */
 function chemotherapyAloneOption(st: Stratification, s: ClinicalSettings): RecommendationFlags | undefined {
-  const { summary } = st;
-  if (summary.relapseNumber !== 1 || st.adult !== false || summary.relapseAfterHsct || summary.timing !== 'late') return undefined;
-  const inSecondRemission = summary.phase === 'second-remission-mrd-negative' || summary.phase === 'second-remission-low-mrd';
-  if (summary.lineage === 'B' && inSecondRemission && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === false) {
-    return { chemoAloneReason: 'late-b-all', lowLevelMrd: summary.phase === 'second-remission-low-mrd' };
+  const { reported } = st;
+  if (reported.relapseNumber !== 1 || st.adult !== false || reported.relapseAfterHsct || reported.timing !== 'late') return undefined;
+  const inSecondRemission = reported.phase === 'second-remission-mrd-negative' || reported.phase === 'second-remission-low-mrd';
+  if (reported.lineage === 'B' && inSecondRemission && endOfReinductionAtOrAbove(st.response, s.hsctLateMrdPercent) === false) {
+    return { chemoAloneReason: 'late-b-all', lowLevelMrd: reported.phase === 'second-remission-low-mrd' };
   }
-  const isolatedCns = summary.site === 'isolated-extramedullary' && (summary.extramedullarySites ?? []).join() === 'cns';
-  if (summary.lineage === 'T' && isolatedCns && summary.phase === 'second-remission-mrd-negative') return { chemoAloneReason: 't-all-isolated-late-cns' };
+  const isolatedCns = reported.site === 'isolated-extramedullary' && (reported.extramedullarySites ?? []).join() === 'cns';
+  if (reported.lineage === 'T' && isolatedCns && reported.phase === 'second-remission-mrd-negative') return { chemoAloneReason: 't-all-isolated-late-cns' };
   return undefined;
 }
 

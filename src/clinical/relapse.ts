@@ -5,6 +5,7 @@
  */
 import { addDays, addMonths, daysBetween, earliest } from './dates';
 import type { ClinicalSettings } from './settings';
+import { dedupeEvidence } from './evidence';
 import type { Evidence, IsoDate, PatientFacts, SiteKind } from './types';
 
 /** One relapse: its date (earliest evidence of the cluster) and what dated it. */
@@ -204,16 +205,4 @@ function locateCurrentRelapse(facts: PatientFacts, s: ClinicalSettings, date: Is
     if (inWindow(c.date) && c.positivity === 'positive') add(['cns'], c.evidence);
   }
   return { date, sites: [...sites], marrowClear, evidence };
-}
-
-export function dedupeEvidence(items: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  const out: Evidence[] = [];
-  for (const e of items) {
-    const key = `${e.reference}|${e.label}|${e.date ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(e);
-  }
-  return out;
 }

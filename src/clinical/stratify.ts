@@ -34,7 +34,7 @@ export type CnsStatus = 'involved' | 'not-involved' | 'not-evaluated' | 'unknown
 export type CogRiskGroup = 'high' | 'intermediate' | 'low' | 'unknown';
 
 /** The structured stratification returned in the response extension (field names fixed by issue #2). */
-export interface StratificationSummary {
+export interface ReportedStratification {
   timing: Timing;
   monthsFromDiagnosis?: number;
   site: SiteCategory;
@@ -63,7 +63,8 @@ export type MissingFact = 'diagnosis date' | 'relapse date' | 'lineage' | 'site'
 
 /** Everything the recommendation rules read, with the evidence behind it. */
 export interface Stratification {
-  summary: StratificationSummary;
+  /** What the response reports (the stratification extension). */
+  reported: ReportedStratification;
   relapse: RelapseAssessment;
   relapseDate?: IsoDate;
   /** Age today (years; months for infants). */
@@ -151,7 +152,7 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
   if (lineage.lineage === 'unknown') missing.push('lineage');
   if (site === 'unknown') missing.push('site');
 
-  const summary: StratificationSummary = {
+  const reported: ReportedStratification = {
     timing: timing.timing,
     ...(timing.months !== undefined ? { monthsFromDiagnosis: timing.months } : {}),
     site,
@@ -167,7 +168,7 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
 
   const abl1Since = relapseDate ? addDays(relapseDate, -s.relapseWindowDays) : undefined;
   return {
-    summary,
+    reported,
     relapse,
     relapseDate,
     ...age,

@@ -89,5 +89,5 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
 
 /** The CDS Hooks response body: cards, plus the stratification extension when relapsed ALL was found. */
 export function toCdsResponse(e: Evaluation): CdsResponse {
-  return e.stratification ? { cards: e.cards, extension: { [STRATIFICATION_EXTENSION]: e.stratification.summary } } : { cards: e.cards };
+  return e.stratification ? { cards: e.cards, extension: { [STRATIFICATION_EXTENSION]: e.stratification.reported } } : { cards: e.cards };
 }

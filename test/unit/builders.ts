@@ -3,6 +3,7 @@
  * R4 resources (for the patient/ extraction tests). No fixture files, no clock.
  */
 import { join } from 'node:path';
+import { projectRoot } from '../../src/config';
 import { recommend, type Recommendation, type RecommendationCode } from '../../src/clinical/recommend';
 import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from '../../src/clinical/settings';
 import { stratify, type Stratification } from '../../src/clinical/stratify';
@@ -27,7 +28,7 @@ import { buildPatientFacts } from '../../src/patient/facts';
 import type { FhirResource } from '../../src/patient/records';
 import { loadTerminology, type Terminology } from '../../src/terminology/valuesets';
 
-export const ROOT = join(__dirname, '..', '..');
+export const ROOT = projectRoot();
 export const S: Readonly<ClinicalSettings> = DEFAULT_CLINICAL_SETTINGS;
 
 let cachedTerminology: Terminology | undefined;

@@ -76,7 +76,7 @@ describe('section 2, route 2: an ALL Condition with clinicalStatus relapse / rec
     const st = strat(makeFacts({ allConditions: [relapsing()], marrowBlasts: [marrow(CR1, 1)] }));
     expect(st.relapse.isRelapsedAll).toBe(true);
     expect(st.relapseDate).toBeUndefined();
-    expect(st.summary.timing).toBe('unknown');
+    expect(st.reported.timing).toBe('unknown');
     expect(st.missing).toEqual(expect.arrayContaining(['relapse date']));
   });
 });
@@ -216,7 +216,7 @@ describe('section 2: distinct relapses are more than 90 days apart; the latest i
 
 describe('section 2: site of the current relapse (events within 30 days of its date)', () => {
   const rel = '2021-09-15';
-  const site = (f: PatientFacts) => strat(f).summary.site;
+  const site = (f: PatientFacts) => strat(f).reported.site;
   const withRecord = (sites: PatientFacts['allConditions'][number]['sites'], extra: Partial<PatientFacts> = {}) =>
     makeFacts({
       ...extra,
@@ -236,15 +236,15 @@ describe('section 2: site of the current relapse (events within 30 days of its d
   it('marrow blasts 31 days after the relapse date do not locate it: site unknown', () => {
     const f = withRecord([], { marrowBlasts: [marrow('2021-10-16', 40)] });
     const st = strat(f);
-    expect(st.summary.site).toBe('unknown');
+    expect(st.reported.site).toBe('unknown');
     expect(st.missing).toContain('site');
   });
 
   it('marrow + CNS: combined, with the extramedullary site named', () => {
     const st = strat(withRecord(['cns'], { marrowBlasts: [marrow(rel, 30)] }));
-    expect(st.summary.site).toBe('combined');
-    expect(st.summary.extramedullarySites).toEqual(['cns']);
-    expect(st.summary.cns).toBe('involved');
+    expect(st.reported.site).toBe('combined');
+    expect(st.reported.extramedullarySites).toEqual(['cns']);
+    expect(st.reported.cns).toBe('involved');
   });
 
   it('marrow + CSF blasts present within the window: combined', () => {
@@ -253,20 +253,20 @@ describe('section 2: site of the current relapse (events within 30 days of its d
 
   it('testis body site with marrow blasts < 5 %: isolated extramedullary (testicular)', () => {
     const st = strat(withRecord(['testicular'], { marrowBlasts: [marrow('2021-09-16', 2)] }));
-    expect(st.summary.site).toBe('isolated-extramedullary');
-    expect(st.summary.extramedullarySites).toEqual(['testicular']);
+    expect(st.reported.site).toBe('isolated-extramedullary');
+    expect(st.reported.extramedullarySites).toEqual(['testicular']);
   });
 
   it('an explicit CNS site with no marrow result recorded: isolated extramedullary (CNS)', () => {
     const st = strat(withRecord(['cns']));
-    expect(st.summary.site).toBe('isolated-extramedullary');
-    expect(st.summary.extramedullarySites).toEqual(['cns']);
+    expect(st.reported.site).toBe('isolated-extramedullary');
+    expect(st.reported.extramedullarySites).toEqual(['cns']);
   });
 
   it('another extramedullary body site: isolated extramedullary (other)', () => {
     const st = strat(withRecord(['other']));
-    expect(st.summary.site).toBe('isolated-extramedullary');
-    expect(st.summary.extramedullarySites).toEqual(['other']);
+    expect(st.reported.site).toBe('isolated-extramedullary');
+    expect(st.reported.extramedullarySites).toEqual(['other']);
   });
 
   it('nothing locates the relapse: site unknown, asked for', () => {
@@ -290,8 +290,8 @@ describe('section 2: site of the current relapse (events within 30 days of its d
       marrowBlasts: [marrow('2017-02-10', 1), marrow(rel, 50)],
     });
     const st = strat(f);
-    expect(st.summary.relapseNumber).toBe(2);
-    expect(st.summary.site).toBe('isolated-marrow');
+    expect(st.reported.relapseNumber).toBe(2);
+    expect(st.reported.site).toBe('isolated-marrow');
   });
 
   it('an ALL condition that is not a relapse record does not add its site', () => {

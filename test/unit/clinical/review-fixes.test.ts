@@ -36,13 +36,13 @@ describe('lineage: conflicting B and T codes on one Condition', () => {
   ];
   it('is unknown and flagged as a conflict (the data-gap card says so)', () => {
     const s = strat(factsFrom(resources), '2023-07-01');
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(true);
   });
   it('is not overridden by an immunophenotype report', () => {
     const report = fhirObservation('o1', [LOINC, '101119-6'], { date: '2023-06-02', valueString: 'B-cell precursor ALL' });
     const s = strat(factsFrom([...resources, report]), '2023-07-01');
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(true);
   });
 });
@@ -57,9 +57,9 @@ describe('MRD well after the relapse with no reinduction recorded (revised desig
   });
   it('decides neither the COG group nor HSCT; the data-gap card says reinduction is not recorded', () => {
     const s = strat(facts, '2023-09-01');
-    expect(s.summary.timing).toBe('late');
-    expect(s.summary.phase).toBe('awaiting-reinduction');
-    expect(s.summary.cogRiskGroup).toBe('unknown');
+    expect(s.reported.timing).toBe('late');
+    expect(s.reported.phase).toBe('awaiting-reinduction');
+    expect(s.reported.cogRiskGroup).toBe('unknown');
     expect(s.response.unplacedMrd?.percent).toBe(0.5);
     expect(codes(facts, '2023-09-01')).not.toContain('hsct-evaluation');
     expect(codes(facts, '2023-09-01')).toContain('data-gap');
@@ -81,7 +81,7 @@ describe('text results that negate', () => {
       }),
       '2021-11-01',
     );
-    expect(s.summary.phase).toBe('second-remission-mrd-negative');
+    expect(s.reported.phase).toBe('second-remission-mrd-negative');
   });
 });
 
@@ -108,7 +108,7 @@ describe('a remission documented only after the relapse does not undo it', () =>
     });
     const s = strat(facts, '2021-11-01');
     expect(s.relapseDate).toBe('2021-09-15');
-    expect(s.summary).toMatchObject({ timing: 'early', phase: 'second-remission-mrd-negative', cns: 'not-involved' });
+    expect(s.reported).toMatchObject({ timing: 'early', phase: 'second-remission-mrd-negative', cns: 'not-involved' });
     expect(codes(facts, '2021-11-01')).toContain('hsct-evaluation');
   });
 });
@@ -116,10 +116,10 @@ describe('a remission documented only after the relapse does not undo it', () =>
 describe('Ph status', () => {
   it('an unreadable latest BCR-ABL1 result does not hide an earlier positive', () => {
     const s = strat(typicalFacts({ bcrAbl1: [bcrAbl1('2021-09-16', 'positive'), bcrAbl1('2021-10-01', 'unknown')] }));
-    expect(s.summary.ph).toBe('positive');
+    expect(s.reported.ph).toBe('positive');
   });
   it('only unreadable results: unknown', () => {
-    expect(strat(typicalFacts({ bcrAbl1: [bcrAbl1('2021-09-16', 'unknown')] })).summary.ph).toBe('unknown');
+    expect(strat(typicalFacts({ bcrAbl1: [bcrAbl1('2021-09-16', 'unknown')] })).reported.ph).toBe('unknown');
   });
 });
 
@@ -130,7 +130,7 @@ describe('reinduction going on without a start date (relapse date unknown)', () 
       therapies: [therapy('blinatumomab', undefined, { ongoing: true })],
     });
     const s = strat(facts, '2021-11-01');
-    expect(s.summary.phase).toBe('response-pending');
+    expect(s.reported.phase).toBe('response-pending');
     expect(codes(facts, '2021-11-01')).not.toContain('reinduction-b-all');
     expect(codes(facts, '2021-11-01')).toContain('mrd-assessment');
   });
@@ -144,7 +144,7 @@ describe('late B-ALL refractory marrow without an MRD result', () => {
       marrowBlasts: [marrow('2016-02-12', 0.5), marrow(RELAPSE, 40), marrow('2021-10-25', 30)],
     });
     const s = strat(facts, '2021-11-01');
-    expect(s.summary).toMatchObject({ timing: 'late', phase: 'persistent-disease' });
+    expect(s.reported).toMatchObject({ timing: 'late', phase: 'persistent-disease' });
     expect(codes(facts, '2021-11-01')).toContain('hsct-evaluation');
   });
 });
@@ -152,8 +152,8 @@ describe('late B-ALL refractory marrow without an MRD result', () => {
 describe('an undated transplant in the record', () => {
   it('counts as before the relapse (relapse after HSCT)', () => {
     const s = strat(typicalFacts({ hsct: [dated('HSCT', undefined)] }));
-    expect(s.summary.relapseAfterHsct).toBe(true);
-    expect(s.summary.phase).toBe('awaiting-reinduction');
+    expect(s.reported.relapseAfterHsct).toBe(true);
+    expect(s.reported.phase).toBe('awaiting-reinduction');
   });
 });
 
@@ -193,6 +193,6 @@ describe('a Condition coded only with the SNOMED relapse extension concept', () 
     ];
     const s = strat(factsFrom(resources), '2021-10-01');
     expect(s.relapseDate).toBe('2021-09-15');
-    expect(s.summary).toMatchObject({ timing: 'early', monthsFromDiagnosis: 20 });
+    expect(s.reported).toMatchObject({ timing: 'early', monthsFromDiagnosis: 20 });
   });
 });

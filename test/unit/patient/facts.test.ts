@@ -134,7 +134,7 @@ describe('section 1: diagnosisDate (earliest onset over non-relapse ALL Conditio
     const resources = [fhirPatient('2012-05-01'), fhirCondition('r', { codes: [C91_02], onsetDateTime: RELAPSE })];
     const s = st(resources);
     expect(s.relapse.diagnosisDate).toBeUndefined();
-    expect(s.summary.timing).toBe('unknown');
+    expect(s.reported.timing).toBe('unknown');
     expect(s.missing).toContain('diagnosis date');
     expect(cardCodes(resources)).toContain('data-gap');
   });
@@ -142,7 +142,7 @@ describe('section 1: diagnosisDate (earliest onset over non-relapse ALL Conditio
 
 describe('section 1: lineage B / T / unknown', () => {
   it('B from a b-all code (SNOMED 277571004)', () => {
-    expect(st(base()).summary.lineage).toBe('B');
+    expect(st(base()).reported.lineage).toBe('B');
   });
 
   it('B from an ICD-O-3 B code (9836/3)', () => {
@@ -150,12 +150,12 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('dx', { codes: [[ICDO3, '9836/3']], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.lineage).toBe('B');
+    expect(s.reported.lineage).toBe('B');
   });
 
   it('T from SNOMED 277575008', () => {
     const s = st([fhirCondition('dx', { codes: [T_ALL], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
-    expect(s.summary.lineage).toBe('T');
+    expect(s.reported.lineage).toBe('T');
   });
 
   it('T from ICD-O-3 9837/3', () => {
@@ -163,7 +163,7 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('dx', { codes: [[ICDO3, '9837/3']], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.lineage).toBe('T');
+    expect(s.reported.lineage).toBe('T');
   });
 
   it('ICD-O-3 9835/3 (precursor lymphoblastic, NOS) says nothing about lineage: unknown, reported missing', () => {
@@ -171,7 +171,7 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('dx', { codes: [[ICDO3, '9835/3']], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(false);
     expect(s.missing).toContain('lineage');
   });
@@ -182,7 +182,7 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('dx2', { codes: [T_ALL], onsetDateTime: '2020-01-20' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(true);
     expect(s.lineageEvidence.map((e) => e.reference).sort()).toEqual(['Condition/dx1', 'Condition/dx2']);
   });
@@ -193,7 +193,7 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
       fhirObservation('ip', [LOINC, '101119-6'], { date: '2020-01-16', valueCodeableConcept: { coding: [{ system: SCT, code: '277575008' }] } }),
     ]);
-    expect(s.summary.lineage).toBe('T');
+    expect(s.reported.lineage).toBe('T');
     expect(s.lineageEvidence.map((e) => e.reference)).toEqual(['Observation/ip']);
   });
 
@@ -203,7 +203,7 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
       fhirObservation('ip', [LOINC, '101119-6'], { date: '2020-01-16', valueString: 'B-cell precursor ALL, CD10+ CD19+' }),
     ]);
-    expect(s.summary.lineage).toBe('B');
+    expect(s.reported.lineage).toBe('B');
   });
 
   it('two immunophenotype reports that disagree: unknown, conflict flagged', () => {
@@ -213,13 +213,13 @@ describe('section 1: lineage B / T / unknown', () => {
       fhirObservation('ip1', [LOINC, '101119-6'], { date: '2020-01-16', valueString: 'B-lineage' }),
       fhirObservation('ip2', [LOINC, '101119-6'], { date: '2021-09-16', valueString: 'T-lineage' }),
     ]);
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(true);
   });
 
   it('no lineage evidence at all: unknown, not a conflict', () => {
     const s = st([fhirCondition('dx', { codes: [ALL_NOS], onsetDateTime: '2020-01-15' }), fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE })]);
-    expect(s.summary.lineage).toBe('unknown');
+    expect(s.reported.lineage).toBe('unknown');
     expect(s.lineageConflict).toBe(false);
   });
 });
@@ -236,8 +236,8 @@ describe('section 1: Ph status', () => {
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
       bcr('b1', '2021-09-16', NEGATIVE),
     ]);
-    expect(s.summary.ph).toBe('positive');
-    expect(s.summary.lineage).toBe('B');
+    expect(s.reported.ph).toBe('positive');
+    expect(s.reported.lineage).toBe('B');
     expect(s.phEvidence.map((e) => e.reference)).toEqual(['Condition/dx']);
   });
 
@@ -246,29 +246,29 @@ describe('section 1: Ph status', () => {
       fhirCondition('dx', { codes: [[ICDO3, '9812/3']], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.ph).toBe('positive');
+    expect(s.reported.ph).toBe('positive');
   });
 
   it('a positive BCR-ABL1 result keeps Ph positive: a later negative in remission is a molecular response (README choice)', () => {
     const s = st(base(bcr('b1', '2020-01-16', POSITIVE), bcr('b2', '2021-09-16', NEGATIVE)));
-    expect(s.summary.ph).toBe('positive');
+    expect(s.reported.ph).toBe('positive');
     expect(s.phEvidence.map((e) => e.reference)).toEqual(['Observation/b1']);
   });
 
   it('with only negative results, the latest readable one decides', () => {
     const s = st(base(bcr('b1', '2020-01-16', NEGATIVE), bcr('b2', '2021-09-16', NEGATIVE)));
-    expect(s.summary.ph).toBe('negative');
+    expect(s.reported.ph).toBe('negative');
     expect(s.phEvidence.map((e) => e.reference)).toEqual(['Observation/b2']);
   });
 
   it('else the latest BCR-ABL1 result decides: positive after an older negative', () => {
     const s = st(base(bcr('b1', '2020-01-16', NEGATIVE), bcr('b2', '2021-09-16', POSITIVE)));
-    expect(s.summary.ph).toBe('positive');
+    expect(s.reported.ph).toBe('positive');
     expect(cardCodes(base(bcr('b1', '2020-01-16', NEGATIVE), bcr('b2', '2021-09-16', POSITIVE)))).toContain('ph-positive-tki');
   });
 
   it('no BCR-ABL1 result and no 9812/3: unknown', () => {
-    expect(st(base()).summary.ph).toBe('unknown');
+    expect(st(base()).reported.ph).toBe('unknown');
   });
 });
 
@@ -315,34 +315,36 @@ describe('section 1: MRD after reinduction', () => {
     // m1 (day 20) is not yet the end of reinduction; m2 (day 30) is, and it is also the latest.
     expect(s.response.endOfReinductionMrd?.evidence.reference).toBe('Observation/m2');
     expect(s.response.latestMrd?.percent).toBe(0.005);
-    expect(s.summary.phase).toBe('second-remission-mrd-negative');
+    expect(s.reported.phase).toBe('second-remission-mrd-negative');
   });
 
   it('an MRD dated before reinduction started is not a response', () => {
     const s = st(base(med('r1', BLINATUMOMAB, '2021-09-20'), mrdObs('m1', '2021-09-18', 0.001)));
     expect(s.response.latestMrd).toBeUndefined();
     expect(s.response.mrdAtRelapse.map((m) => m.evidence.reference)).toEqual(['Observation/m1']);
-    expect(s.summary.phase).toBe('response-pending');
+    expect(s.reported.phase).toBe('response-pending');
   });
 });
 
 describe('section 1: CNS evaluated / involved', () => {
   it('a lumbar puncture (SNOMED 277762005) since relapse minus 30 days: evaluated, not involved', () => {
     const resources = base(fhirProcedure('lp', [SCT, '277762005'], '2021-09-17'));
-    expect(st(resources).summary.cns).toBe('not-involved');
+    expect(st(resources).reported.cns).toBe('not-involved');
     expect(cardCodes(resources)).not.toContain('cns-evaluation');
   });
 
   it('intrathecal chemotherapy with spinal puncture (CPT 96450) counts as a lumbar puncture', () => {
-    expect(st(base(fhirProcedure('lp', [CPT, '96450'], '2021-09-17'))).summary.cns).toBe('not-involved');
+    expect(st(base(fhirProcedure('lp', [CPT, '96450'], '2021-09-17'))).reported.cns).toBe('not-involved');
   });
 
   it('a CSF white cell count (LOINC 806-0) counts as CSF evaluation', () => {
-    expect(st(base(fhirObservation('w', [LOINC, '806-0'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '/uL' } }))).summary.cns).toBe('not-involved');
+    expect(st(base(fhirObservation('w', [LOINC, '806-0'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '/uL' } }))).reported.cns).toBe(
+      'not-involved',
+    );
   });
 
   it('blood WBC (LOINC 26464-8) is not a CSF result', () => {
-    expect(st(base(fhirObservation('w', [LOINC, '26464-8'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '10*9/L' } }))).summary.cns).toBe(
+    expect(st(base(fhirObservation('w', [LOINC, '26464-8'], { date: '2021-09-17', valueQuantity: { value: 2, unit: '10*9/L' } }))).reported.cns).toBe(
       'not-evaluated',
     );
   });
@@ -350,13 +352,13 @@ describe('section 1: CNS evaluated / involved', () => {
   it('CSF blasts present (LOINC 26447-3): involved, CNS-directed therapy card', () => {
     const resources = base(fhirObservation('csf', [LOINC, '26447-3'], { date: '2021-09-17', valueString: 'Blasts present' }));
     const s = st(resources);
-    expect(s.summary.cns).toBe('involved');
+    expect(s.reported.cns).toBe('involved');
     expect(s.cnsEvidence.map((e) => e.reference)).toEqual(['Observation/csf']);
     expect(cardCodes(resources)).toContain('cns-directed-therapy');
   });
 
   it('CSF blasts negative: evaluated, not involved', () => {
-    expect(st(base(fhirObservation('csf', [LOINC, '26447-3'], { date: '2021-09-17', valueString: 'Negative' }))).summary.cns).toBe('not-involved');
+    expect(st(base(fhirObservation('csf', [LOINC, '26447-3'], { date: '2021-09-17', valueString: 'Negative' }))).reported.cns).toBe('not-involved');
   });
 
   it('a CNS site on the relapse record: involved', () => {
@@ -364,12 +366,12 @@ describe('section 1: CNS evaluated / involved', () => {
       fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [C91_02], onsetDateTime: RELAPSE, bodySite: [[SCT, '21483005']] }),
     ]);
-    expect(s.summary.cns).toBe('involved');
+    expect(s.reported.cns).toBe('involved');
   });
 
   it('a lumbar puncture older than relapse minus 30 days does not count: not evaluated, CNS evaluation asked for', () => {
     const resources = base(fhirProcedure('lp', [SCT, '277762005'], '2021-08-15'));
-    expect(st(resources).summary.cns).toBe('not-evaluated');
+    expect(st(resources).reported.cns).toBe('not-evaluated');
     expect(cardCodes(resources)).toContain('cns-evaluation');
   });
 });
@@ -379,19 +381,19 @@ describe('section 1: reinduction (agent dated on/after relapse, status active / 
     const s = st(base(med('r1', INOTUZUMAB, RELAPSE, status)));
     expect(s.reinduction.started).toBe(true);
     expect(s.reinduction.startDate).toBe(RELAPSE);
-    expect(s.summary.phase).toBe('response-pending');
+    expect(s.reported.phase).toBe('response-pending');
   });
 
   it.each(['cancelled', 'draft', 'entered-in-error', 'stopped'])('a %s MedicationRequest does not start reinduction', (status) => {
     const s = st(base(med('r1', INOTUZUMAB, '2021-09-20', status)));
     expect(s.reinduction.started).toBe(false);
-    expect(s.summary.phase).toBe('awaiting-reinduction');
+    expect(s.reported.phase).toBe('awaiting-reinduction');
   });
 
   it('a reinduction agent dated before the relapse (front-line therapy) does not count', () => {
     const s = st(base(med('r1', '3041', '2020-02-01', 'completed')));
     expect(s.reinduction.started).toBe(false);
-    expect(s.summary.phase).toBe('awaiting-reinduction');
+    expect(s.reported.phase).toBe('awaiting-reinduction');
   });
 
   it('a MedicationAdministration and a MedicationStatement count too', () => {
@@ -457,21 +459,21 @@ describe('section 1: reinduction (agent dated on/after relapse, status active / 
 describe('section 1: HSCT before / after the current relapse', () => {
   it('an HSCT before the relapse makes it a relapse after HSCT', () => {
     const s = st(base(fhirProcedure('tx', [SCT, '234336002'], '2021-01-10')));
-    expect(s.summary.relapseAfterHsct).toBe(true);
+    expect(s.reported.relapseAfterHsct).toBe(true);
     expect(s.hsctBeforeRelapse.map((e) => e.reference)).toEqual(['Procedure/tx']);
     expect(s.hsctAfterRelapse).toEqual([]);
   });
 
   it('an HSCT after the relapse (CPT 38240) puts the patient post-HSCT', () => {
     const s = st(base(fhirProcedure('tx', [CPT, '38240'], '2021-12-01')), '2022-01-10');
-    expect(s.summary.phase).toBe('post-hsct');
-    expect(s.summary.relapseAfterHsct).toBe(false);
+    expect(s.reported.phase).toBe('post-hsct');
+    expect(s.reported.relapseAfterHsct).toBe(false);
     expect(s.hsctAfterRelapse.map((e) => e.reference)).toEqual(['Procedure/tx']);
   });
 
   it('an HSCT procedure that was not done is ignored', () => {
     const s = st(base(fhirProcedure('tx', [SCT, '234336002'], '2021-01-10', 'not-done')));
-    expect(s.summary.relapseAfterHsct).toBe(false);
+    expect(s.reported.relapseAfterHsct).toBe(false);
   });
 
   it('"relapse in transplant marrow" (SNOMED 234522008) is a relapse after HSCT by definition', () => {
@@ -479,7 +481,7 @@ describe('section 1: HSCT before / after the current relapse', () => {
       fhirCondition('dx', { codes: [B_ALL], onsetDateTime: '2020-01-15' }),
       fhirCondition('rel', { codes: [[SCT, '234522008']], onsetDateTime: RELAPSE }),
     ]);
-    expect(s.summary.relapseAfterHsct).toBe(true);
+    expect(s.reported.relapseAfterHsct).toBe(true);
   });
 });
 
@@ -562,12 +564,12 @@ describe('section 1: entered-in-error / refuted / cancelled resources are ignore
         fhirObservation('m1', [LOCAL, 'mrd-flow'], { date: '2021-10-20', valueQuantity: pct(0.001), status: 'entered-in-error' }),
       ),
     );
-    expect(s.summary.phase).toBe('response-pending');
+    expect(s.reported.phase).toBe('response-pending');
   });
 
   it('an entered-in-error HSCT procedure is ignored', () => {
     const s = st(base(fhirProcedure('tx', [SCT, '234336002'], '2021-01-10', 'entered-in-error')));
-    expect(s.summary.relapseAfterHsct).toBe(false);
+    expect(s.reported.relapseAfterHsct).toBe(false);
   });
 });
 

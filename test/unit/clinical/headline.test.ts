@@ -1,11 +1,11 @@
 /**
  * clinical-logic.md section 3: the one-line summary that heads each card's detail.
  */
-import { describeStratification, ordinal } from '../../../src/clinical/summary';
-import type { StratificationSummary } from '../../../src/clinical/stratify';
+import { describeStratification, ordinal } from '../../../src/clinical/headline';
+import type { ReportedStratification } from '../../../src/clinical/stratify';
 import { bcrAbl1, diagnosis, dated, makeFacts, marrow, relapseRecord, strat, therapy, typicalFacts, mrd } from '../builders';
 
-const base: StratificationSummary = {
+const base: ReportedStratification = {
   timing: 'early',
   monthsFromDiagnosis: 20,
   site: 'isolated-marrow',
@@ -17,11 +17,11 @@ const base: StratificationSummary = {
   cns: 'not-involved',
   cogRiskGroup: 'high',
 };
-const line = (o: Partial<StratificationSummary>) => describeStratification({ ...base, ...o });
+const line = (o: Partial<ReportedStratification>) => describeStratification({ ...base, ...o });
 
 describe('summary: the headline of the typical case (clinical-logic.md section 3 example)', () => {
   it('from the record to the headline', () => {
-    expect(describeStratification(strat(typicalFacts()).summary)).toBe(
+    expect(describeStratification(strat(typicalFacts()).reported)).toBe(
       'Early (20 months) isolated marrow relapse of Ph-negative B-ALL, first relapse, awaiting reinduction',
     );
   });
@@ -91,7 +91,7 @@ describe('summary: a second case end to end', () => {
       mrd: [mrd('2021-10-20', 0.001)],
       lumbarPunctures: [dated('Lumbar puncture', '2021-09-17')],
     });
-    expect(describeStratification(strat(f, '2021-11-01').summary)).toBe(
+    expect(describeStratification(strat(f, '2021-11-01').reported)).toBe(
       'Late (56 months) isolated marrow relapse of Ph-positive B-ALL, first relapse, in MRD-negative second remission',
     );
   });

@@ -2,7 +2,7 @@
  * The one-line description of a stratified relapse that heads every card, e.g.
  * "Early (20 months) isolated marrow relapse of Ph-negative B-ALL, first relapse, awaiting reinduction".
  */
-import type { Phase, SiteCategory, StratificationSummary } from './stratify';
+import type { Phase, SiteCategory, ReportedStratification } from './stratify';
 
 const SITE_WORDS: Record<SiteCategory, string> = {
   'isolated-marrow': 'isolated marrow',
@@ -27,7 +27,7 @@ export function ordinal(n: number): string {
   return ORDINALS[n - 1] ?? `${n}th`;
 }
 
-export function describeStratification(s: StratificationSummary): string {
+export function describeStratification(s: ReportedStratification): string {
   const unknowns: string[] = [];
   if (s.timing === 'unknown') unknowns.push('timing unknown');
   if (s.site === 'unknown') unknowns.push('site unknown');
