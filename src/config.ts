@@ -43,6 +43,7 @@ const CLINICAL_ENV: Record<keyof ClinicalSettings, string> = {
   reinductionGapDays: 'CDS_REINDUCTION_GAP_DAYS',
   currentTherapyDays: 'CDS_CURRENT_THERAPY_DAYS',
   adultAge: 'CDS_ADULT_AGE',
+  olderAdultAge: 'CDS_OLDER_ADULT_AGE',
   inotuzumabMinAgeYears: 'CDS_INOTUZUMAB_MIN_AGE_YEARS',
   blinatumomabMinAgeMonths: 'CDS_BLINATUMOMAB_MIN_AGE_MONTHS',
   tisagenlecleucelMaxAge: 'CDS_TISAGENLECLEUCEL_MAX_AGE',

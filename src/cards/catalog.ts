@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import Mustache from 'mustache';
 import { z } from 'zod';
 import { RECOMMENDATION_CODES, type RecommendationCode } from '../clinical/recommend';
+import { DEFAULT_CLINICAL_SETTINGS } from '../clinical/settings';
+import { checkCardTemplates } from './template-check';
 import { zodIssues } from '../protocol/zod-issues';
 
 const SuggestionTemplate = z.object({
@@ -103,6 +105,8 @@ export function loadCatalog(dir: string): CardCatalog {
   }
   const unknown = Object.keys(parsed.cards).filter((c) => !(RECOMMENDATION_CODES as readonly string[]).includes(c));
   if (unknown.length > 0) throw new CatalogError(`${file}: unknown recommendation codes ${unknown.join(', ')}`);
+  const problems = checkCardTemplates({ layout, cards }, Object.keys(DEFAULT_CLINICAL_SETTINGS));
+  if (problems.length > 0) throw new CatalogError(`${dir}: templates name fields their card view does not have:\n  ${problems.join('\n  ')}`);
   return { system: parsed.system, localCodeSystem: parsed.localCodeSystem, layout, cards };
 }
 

@@ -40,7 +40,7 @@ function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalo
   const summary = truncate(plain(Mustache.render(def.summary, context, {}, { escape: String })), SUMMARY_MAX);
 
   const links: Link[] = def.links
-    .filter((l) => l.when === undefined || Boolean(view[l.when]))
+    .filter((l) => l.when === undefined || flag(view, l.when))
     .map((l) => ({
       label: plain(Mustache.render(l.label, context, {}, { escape: String })),
       url: Mustache.render(l.url, context, {}, { escape: encodeURIComponent }),
@@ -72,9 +72,14 @@ function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalo
 }
 
 function offered(s: SuggestionTemplate, view: CardView): boolean {
-  if (s.when !== undefined && !view[s.when]) return false;
-  if (s.unless !== undefined && view[s.unless]) return false;
+  if (s.when !== undefined && !flag(view, s.when)) return false;
+  if (s.unless !== undefined && flag(view, s.unless)) return false;
   return true;
+}
+
+/** A `when` / `unless` flag of the card's view (start-up checked that the card's view has it). */
+function flag(view: CardView, name: string): boolean {
+  return Boolean((view as unknown as Record<string, unknown>)[name]);
 }
 
 /** A draft ServiceRequest proposal: the clinician reviews and signs it in the EHR. */

@@ -1,22 +1,239 @@
 /**
- * The values a card template may use. Built from the recommendation and the
+ * The values a card template may use: a typed view per card code (the fields
+ * every card has, plus that card's own). Built from the recommendation and the
  * stratification; every patient-derived string is escaped by the renderer
  * (structure such as bold text lives in the templates, never in these values).
+ *
+ * `VIEW_FIELDS` describes the same views at run time; start-up checks every
+ * template tag and every `when` / `unless` against it (cards/template-check.ts),
+ * and the compiler checks that it lists exactly the fields of the types.
  */
-import type { AgentFit, CarTReason, HsctReason, Recommendation } from '../clinical/recommend';
-import type { ClinicalSettings } from '../clinical/settings';
-import type { AntigenStatus, MissingFact, Stratification } from '../clinical/stratify';
 import { dedupeEvidence } from '../clinical/evidence';
 import { ordinal } from '../clinical/headline';
+import type { AgentFit, CarTReason, HsctReason, Recommendation, RecommendationCode } from '../clinical/recommend';
+import type { ClinicalSettings } from '../clinical/settings';
+import type { AntigenStatus, MissingFact, Stratification } from '../clinical/stratify';
 import type { DataDomain, Evidence, MrdResult, TherapyExposure } from '../clinical/types';
 
-export type CardView = Record<string, unknown>;
+export interface EvidenceLine {
+  label: string;
+  value?: string;
+  date?: string;
+  reference: string;
+}
+export interface TherapyLine {
+  name: string;
+  date?: string;
+  reference: string;
+}
+export interface AgentLine {
+  targeted: boolean;
+  why: string;
+}
 
-const MISSING_WHY: Record<MissingFact, string> = {
-  'diagnosis date': 'early vs late relapse, the HSCT indication and the COG group are measured from it',
-  'relapse date': 'timing, the CD19/CD22 and CNS work-up and the start of reinduction are anchored on it',
-  lineage: 'reinduction differs for B-ALL and T-ALL; no reinduction card until it is known',
-  site: 'the early threshold is 36 months for marrow and 18 for isolated extramedullary relapse',
+/** Fields every card's template (and the layout) may use. */
+export interface CommonView {
+  headline: string;
+  timingAssumedMarrow: boolean;
+  evidence: EvidenceLine[];
+  hasCurrent: boolean;
+  current: TherapyLine[];
+  hasPrior: boolean;
+  prior: TherapyLine[];
+  hasUnavailable: boolean;
+  unavailableText: string;
+  notCheckedText: string;
+}
+
+/** Each card's own fields. */
+export interface CardViews {
+  'clinical-trial': {
+    ageText: string;
+    ageGroup: string;
+    ageGroupLabel: string;
+    awaiting: boolean;
+    trialUnknown: boolean;
+    earlyChildFirstRelapse: boolean;
+    adultRelapse: boolean;
+  };
+  'reinduction-b-all': {
+    blinatumomab: AgentLine;
+    inotuzumab: AgentLine;
+    phUnknown: boolean;
+    aall1331: boolean;
+    ukallR3: boolean;
+    adultTrials: boolean;
+  };
+  'reinduction-t-all': { nelarabineOffLabel: boolean };
+  'ph-positive-tki': {
+    phText: string;
+    child: boolean;
+    switchTki: boolean;
+    currentTkiText: string;
+    tkiStarted: boolean;
+    startedTkiText: string;
+    tkiUnknown: boolean;
+    t315i: boolean;
+    abl1Resulted: boolean;
+    abl1Unknown: boolean;
+    abl1NotToOrder: boolean;
+  };
+  'antigen-testing': { cd19Text: string; cd22Text: string; missingAntigens: string; cd19Missing: boolean; cd22Missing: boolean };
+  'cns-evaluation': { relapseDate?: string };
+  'cns-directed-therapy': Record<string, never>;
+  'mrd-assessment': { reinductionStart?: string; mrdUnquantified: boolean; latestMrdText: string };
+  'hsct-evaluation': {
+    months?: number;
+    inSecondRemission: boolean;
+    relapseOrdinalCap: string;
+    hsctAfterPrior: boolean;
+    hsctLaterRelapse: boolean;
+    hsctEarly: boolean;
+    hsctLateMrd: boolean;
+    hsctTAllMarrow: boolean;
+    hsctAdult: boolean;
+    hsctOtherReasons: string;
+    priorTransplantText: string;
+    eorMrdKnown: boolean;
+    eorMrdText: string;
+    refractoryText: string;
+    referralUnknown: boolean;
+    hsctSinceUnknown: boolean;
+    offerFirstTransplantReferral: boolean;
+    offerSecondTransplantReferral: boolean;
+    ukallR3: boolean;
+  };
+  'chemotherapy-alone-option': { lateBAll: boolean; tAllCns: boolean; lowLevelMrd: boolean; eorMrdText: string; latestMrdText: string };
+  'car-t-evaluation': {
+    carTReasonText: string;
+    cd19Text: string;
+    cd19Unknown: boolean;
+    tisagenlecleucelEligible: boolean;
+    tisaUsLabel: boolean;
+    tisaEuOnly: boolean;
+    adultProductsEligible: boolean;
+    obecabtageneEuNote: boolean;
+    ageUnknown: boolean;
+    eliana: boolean;
+  };
+  'novel-therapy-options': {
+    persistText: string;
+    novel: { inotuzumab: boolean; blinatumomab: boolean; cd19Negative: boolean; nelarabine: boolean; nelarabineGiven: boolean };
+    novelNone: boolean;
+  };
+  'data-gap': {
+    missingText: string;
+    conflicts: { description: string }[];
+    missing: { item: string; why: string }[];
+    lineageConflict: boolean;
+    unplacedMrd: boolean;
+    unplacedMrdText: string;
+    medsUnknown: boolean;
+  };
+}
+
+export type CardView<C extends RecommendationCode = RecommendationCode> = CommonView & CardViews[C];
+
+/** A field as a template sees it: a value, a list of objects (a section over items), or an object (dotted names). */
+export type FieldSpec = 'value' | { items: readonly string[] } | { fields: readonly string[] };
+type Specs<T> = { [K in keyof T]-?: FieldSpec };
+
+const EVIDENCE_ITEM = { items: ['label', 'value', 'date', 'reference'] } as const;
+const THERAPY_ITEM = { items: ['name', 'date', 'reference'] } as const;
+const AGENT = { fields: ['targeted', 'why'] } as const;
+
+/** The views at run time: exactly the fields of the types above (the compiler checks both ways). */
+export const VIEW_FIELDS: { common: Specs<CommonView>; cards: { [C in RecommendationCode]: Specs<CardViews[C]> } } = {
+  common: {
+    headline: 'value',
+    timingAssumedMarrow: 'value',
+    evidence: EVIDENCE_ITEM,
+    hasCurrent: 'value',
+    current: THERAPY_ITEM,
+    hasPrior: 'value',
+    prior: THERAPY_ITEM,
+    hasUnavailable: 'value',
+    unavailableText: 'value',
+    notCheckedText: 'value',
+  },
+  cards: {
+    'clinical-trial': {
+      ageText: 'value',
+      ageGroup: 'value',
+      ageGroupLabel: 'value',
+      awaiting: 'value',
+      trialUnknown: 'value',
+      earlyChildFirstRelapse: 'value',
+      adultRelapse: 'value',
+    },
+    'reinduction-b-all': { blinatumomab: AGENT, inotuzumab: AGENT, phUnknown: 'value', aall1331: 'value', ukallR3: 'value', adultTrials: 'value' },
+    'reinduction-t-all': { nelarabineOffLabel: 'value' },
+    'ph-positive-tki': {
+      phText: 'value',
+      child: 'value',
+      switchTki: 'value',
+      currentTkiText: 'value',
+      tkiStarted: 'value',
+      startedTkiText: 'value',
+      tkiUnknown: 'value',
+      t315i: 'value',
+      abl1Resulted: 'value',
+      abl1Unknown: 'value',
+      abl1NotToOrder: 'value',
+    },
+    'antigen-testing': { cd19Text: 'value', cd22Text: 'value', missingAntigens: 'value', cd19Missing: 'value', cd22Missing: 'value' },
+    'cns-evaluation': { relapseDate: 'value' },
+    'cns-directed-therapy': {},
+    'mrd-assessment': { reinductionStart: 'value', mrdUnquantified: 'value', latestMrdText: 'value' },
+    'hsct-evaluation': {
+      months: 'value',
+      inSecondRemission: 'value',
+      relapseOrdinalCap: 'value',
+      hsctAfterPrior: 'value',
+      hsctLaterRelapse: 'value',
+      hsctEarly: 'value',
+      hsctLateMrd: 'value',
+      hsctTAllMarrow: 'value',
+      hsctAdult: 'value',
+      hsctOtherReasons: 'value',
+      priorTransplantText: 'value',
+      eorMrdKnown: 'value',
+      eorMrdText: 'value',
+      refractoryText: 'value',
+      referralUnknown: 'value',
+      hsctSinceUnknown: 'value',
+      offerFirstTransplantReferral: 'value',
+      offerSecondTransplantReferral: 'value',
+      ukallR3: 'value',
+    },
+    'chemotherapy-alone-option': { lateBAll: 'value', tAllCns: 'value', lowLevelMrd: 'value', eorMrdText: 'value', latestMrdText: 'value' },
+    'car-t-evaluation': {
+      carTReasonText: 'value',
+      cd19Text: 'value',
+      cd19Unknown: 'value',
+      tisagenlecleucelEligible: 'value',
+      tisaUsLabel: 'value',
+      tisaEuOnly: 'value',
+      adultProductsEligible: 'value',
+      obecabtageneEuNote: 'value',
+      ageUnknown: 'value',
+      eliana: 'value',
+    },
+    'novel-therapy-options': {
+      persistText: 'value',
+      novel: { fields: ['inotuzumab', 'blinatumomab', 'cd19Negative', 'nelarabine', 'nelarabineGiven'] },
+      novelNone: 'value',
+    },
+    'data-gap': {
+      missingText: 'value',
+      conflicts: { items: ['description'] },
+      missing: { items: ['item', 'why'] },
+      lineageConflict: 'value',
+      unplacedMrd: 'value',
+      unplacedMrdText: 'value',
+      medsUnknown: 'value',
+    },
+  },
 };
 
 /** What could not be checked, per kind of unavailable data. */
@@ -30,8 +247,22 @@ const NOT_CHECKED: Record<DataDomain, string> = {
   'trial-enrolment': 'trial enrolment',
 };
 
+/** Why a missing fact matters; thresholds come from the settings. */
+function missingWhy(item: MissingFact, s: ClinicalSettings): string {
+  switch (item) {
+    case 'diagnosis date':
+      return 'early vs late relapse, the HSCT indication and the COG group are measured from it';
+    case 'relapse date':
+      return 'timing, the CD19/CD22 and CNS work-up and the start of reinduction are anchored on it';
+    case 'lineage':
+      return 'reinduction differs for B-ALL and T-ALL; no reinduction card until it is known';
+    case 'site':
+      return `the early threshold is ${s.earlyMarrowMonths} months for marrow and ${s.earlyExtramedullaryMonths} for isolated extramedullary relapse`;
+  }
+}
+
 /** The reason in words; the late B-ALL reason says which fact it rests on (the MRD, or refractory marrow). */
-function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean): string {
+function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean, s: ClinicalSettings): string {
   switch (reason) {
     case 'relapse-after-hsct':
       return 'relapse after a prior HSCT';
@@ -40,7 +271,7 @@ function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean): string {
     case 'early-relapse':
       return 'early relapse';
     case 'late-b-all-mrd-high':
-      return eorMrdKnown ? 'late B-ALL relapse with end-of-reinduction MRD >= 0.1 %' : 'late B-ALL relapse refractory to reinduction';
+      return eorMrdKnown ? `late B-ALL relapse with end-of-reinduction MRD >= ${s.hsctLateMrdPercent} %` : 'late B-ALL relapse refractory to reinduction';
     case 't-all-marrow-relapse':
       return 'T-ALL relapse involving the marrow';
     case 'adult-relapse':
@@ -48,19 +279,151 @@ function hsctReasonWords(reason: HsctReason, eorMrdKnown: boolean): string {
   }
 }
 
+interface Ctx {
+  rec: Recommendation;
+  st: Stratification;
+  s: ClinicalSettings;
+}
+
+const child = ({ st }: Ctx): boolean => st.adult === false;
+const firstRelapse = ({ st }: Ctx): boolean => st.reported.relapseNumber === 1;
+const notChecked = ({ rec }: Ctx, d: DataDomain): boolean => (rec.flags.notChecked ?? []).includes(d);
+const ukallR3 = (c: Ctx): boolean => child(c) && firstRelapse(c) && !c.st.reported.relapseAfterHsct;
+
+/** Each card's own fields, built from the recommendation and the stratification. */
+const CARD_VIEW_BUILDERS: { [C in RecommendationCode]: (c: Ctx) => CardViews[C] } = {
+  'clinical-trial': (c) => {
+    const age = c.st.ageYears;
+    return {
+      ageText: ageText(c.st),
+      ageGroup: age === undefined || age < c.s.adultAge ? 'child' : age < c.s.olderAdultAge ? 'adult' : 'older',
+      ageGroupLabel: age === undefined ? 'all ages' : age < c.s.adultAge ? 'children' : age < c.s.olderAdultAge ? 'adults' : 'older adults',
+      awaiting: c.st.reported.phase === 'awaiting-reinduction',
+      trialUnknown: notChecked(c, 'trial-enrolment'),
+      // Trial figures only for the population each trial studied (clinical-logic.md, Sources).
+      earlyChildFirstRelapse: child(c) && firstRelapse(c) && c.st.reported.timing === 'early',
+      adultRelapse: c.st.adult === true,
+    };
+  },
+  'reinduction-b-all': (c) => ({
+    blinatumomab: fitView(c.rec.flags.blinatumomab ?? 'antigen-not-reassessed', c.st.cd19, 'CD19', c.st, c.s),
+    inotuzumab: fitView(c.rec.flags.inotuzumab ?? 'antigen-not-reassessed', c.st.cd22, 'CD22', c.st, c.s),
+    phUnknown: c.st.reported.ph === 'unknown',
+    aall1331: child(c) && firstRelapse(c),
+    ukallR3: ukallR3(c),
+    adultTrials: c.st.adult === true,
+  }),
+  // Nelarabine is labelled for T-ALL after two or more regimens: at first relapse it is off-label.
+  'reinduction-t-all': (c) => ({ nelarabineOffLabel: firstRelapse(c) }),
+  'ph-positive-tki': (c) => {
+    const { flags } = c.rec;
+    const current = flags.currentTki ?? [];
+    const started = flags.startedTki ?? [];
+    return {
+      phText: c.st.phEvidence.map((e) => `${e.label}${e.value ? ` ${e.value}` : ''}${e.date ? `, ${e.date}` : ''}`).join('; ') || 'recorded',
+      child: child(c),
+      switchTki: current.length > 0,
+      currentTkiText: current.join(', '),
+      tkiStarted: current.length === 0 && started.length > 0,
+      startedTkiText: started.join(', '),
+      tkiUnknown: notChecked(c, 'medications') && current.length === 0,
+      t315i: flags.t315i ?? false,
+      abl1Resulted: flags.abl1Resulted ?? false,
+      abl1Unknown: notChecked(c, 'laboratory') && !flags.t315i,
+      abl1NotToOrder: (flags.t315i ?? false) || (flags.abl1Resulted ?? false) || notChecked(c, 'laboratory'),
+    };
+  },
+  'antigen-testing': ({ st }) => {
+    const missing = [!st.cd19.atRelapse ? 'CD19' : undefined, !st.cd22.atRelapse ? 'CD22' : undefined].filter((x): x is string => x !== undefined);
+    return {
+      cd19Text: antigenText(st.cd19),
+      cd22Text: antigenText(st.cd22),
+      missingAntigens: missing.join(' and ') || 'CD19 and CD22',
+      cd19Missing: !st.cd19.atRelapse,
+      cd22Missing: !st.cd22.atRelapse,
+    };
+  },
+  'cns-evaluation': ({ st }) => ({ relapseDate: st.relapseDate }),
+  'cns-directed-therapy': () => ({}),
+  'mrd-assessment': ({ st }) => ({
+    reinductionStart: st.reinduction.startDate,
+    mrdUnquantified: st.response.latestMrd !== undefined,
+    latestMrdText: mrdText(st.response.latestMrd),
+  }),
+  'hsct-evaluation': (c) => {
+    const reasons = c.rec.flags.hsctReasons ?? [];
+    const primary = reasons[0];
+    const eor = c.st.response.endOfReinductionMrd;
+    const refractory = c.st.response.refractoryMarrow;
+    return {
+      months: c.st.reported.monthsFromDiagnosis,
+      inSecondRemission: c.st.reported.phase === 'second-remission-mrd-negative' || c.st.reported.phase === 'second-remission-low-mrd',
+      relapseOrdinalCap: ordinal(c.st.reported.relapseNumber).replace(/^./, (x) => x.toUpperCase()),
+      hsctAfterPrior: primary === 'relapse-after-hsct',
+      hsctLaterRelapse: primary === 'second-or-later-relapse',
+      hsctEarly: primary === 'early-relapse',
+      hsctLateMrd: primary === 'late-b-all-mrd-high',
+      hsctTAllMarrow: primary === 't-all-marrow-relapse',
+      hsctAdult: primary === 'adult-relapse',
+      hsctOtherReasons: reasons
+        .slice(1)
+        .map((r) => hsctReasonWords(r, eor !== undefined, c.s))
+        .join('; '),
+      priorTransplantText: c.st.hsctBeforeRelapse.map((e) => e.date ?? 'undated').join(', ') || 'recorded',
+      eorMrdKnown: eor !== undefined,
+      eorMrdText: mrdText(eor),
+      refractoryText: refractory ? `${refractory.evidence.value ?? ''}${refractory.date ? `, ${refractory.date}` : ''}` : '',
+      referralUnknown: notChecked(c, 'referrals'),
+      hsctSinceUnknown: notChecked(c, 'procedures'),
+      offerFirstTransplantReferral: !notChecked(c, 'referrals') && primary !== 'relapse-after-hsct',
+      offerSecondTransplantReferral: !notChecked(c, 'referrals') && primary === 'relapse-after-hsct',
+      ukallR3: ukallR3(c),
+    };
+  },
+  'chemotherapy-alone-option': ({ rec, st }) => ({
+    lateBAll: rec.flags.chemoAloneReason === 'late-b-all',
+    tAllCns: rec.flags.chemoAloneReason === 't-all-isolated-late-cns',
+    lowLevelMrd: rec.flags.lowLevelMrd ?? false,
+    eorMrdText: mrdText(st.response.endOfReinductionMrd),
+    latestMrdText: mrdText(st.response.latestMrd),
+  }),
+  'car-t-evaluation': ({ rec, st, s }) => {
+    const reasons: CarTReason[] = rec.flags.carTReasons ?? [];
+    return {
+      carTReasonText: reasons.join(', '),
+      cd19Text: antigenText(st.cd19),
+      cd19Unknown: rec.flags.cd19Unknown ?? false,
+      tisagenlecleucelEligible: rec.flags.tisagenlecleucelEligible ?? false,
+      // Which label a reason comes from: US (refractory, second or later relapse) or EU (relapse after transplant).
+      tisaUsLabel: reasons.some((r) => r !== 'relapse after HSCT'),
+      tisaEuOnly: reasons.length > 0 && reasons.every((r) => r === 'relapse after HSCT'),
+      adultProductsEligible: rec.flags.adultProductsEligible ?? false,
+      obecabtageneEuNote: st.ageYears === undefined || st.ageYears < s.obecabtageneEuMinAge,
+      ageUnknown: rec.flags.ageUnknown ?? false,
+      eliana: st.ageYears !== undefined && st.ageYears <= s.tisagenlecleucelMaxAge,
+    };
+  },
+  'novel-therapy-options': ({ rec, st }) => {
+    const novel = rec.flags.novel ?? { inotuzumab: false, blinatumomab: false, cd19Negative: false, nelarabine: false, nelarabineGiven: false };
+    return { persistText: persistText(st), novel, novelNone: !novel.inotuzumab && !novel.blinatumomab && !novel.nelarabine };
+  },
+  'data-gap': (c) => ({
+    missingText: [
+      ...(c.st.dateConflicts.length > 0 ? ['dates conflict'] : []),
+      ...c.st.missing,
+      ...(c.rec.flags.unplacedMrd ? ['reinduction not recorded'] : []),
+    ].join(', '),
+    conflicts: c.st.dateConflicts.map((x) => ({ description: x.description })),
+    missing: c.st.missing.map((item) => ({ item, why: missingWhy(item, c.s) })),
+    lineageConflict: c.st.lineageConflict,
+    unplacedMrd: c.rec.flags.unplacedMrd ?? false,
+    unplacedMrdText: mrdText(c.st.response.unplacedMrd),
+    medsUnknown: notChecked(c, 'medications'),
+  }),
+};
+
 export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSettings, headline: string): CardView {
-  const { reported } = st;
-  const flags = rec.flags;
-  const child = st.adult === false;
-  const hsctReasons = flags.hsctReasons ?? [];
-  const primaryHsct = hsctReasons[0];
-  const eor = st.response.endOfReinductionMrd;
-  const latestMrd = st.response.latestMrd;
-  const notChecked = flags.notChecked ?? [];
-  const carTReasons = flags.carTReasons ?? [];
-  const missingAntigens = [!st.cd19.atRelapse ? 'CD19' : undefined, !st.cd22.atRelapse ? 'CD22' : undefined].filter(Boolean) as string[];
-  const firstRelapse = reported.relapseNumber === 1;
-  return {
+  const common: CommonView = {
     headline,
     timingAssumedMarrow: st.timingAssumedMarrow,
     evidence: dedupeEvidence(rec.evidence).map(evidenceLine),
@@ -71,93 +434,8 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
     hasUnavailable: st.unavailableData.length > 0,
     unavailableText: st.unavailableData.join('; '),
     notCheckedText: st.unavailable.map((d) => NOT_CHECKED[d]).join(', '),
-    relapseDate: st.relapseDate,
-    months: reported.monthsFromDiagnosis,
-    awaiting: reported.phase === 'awaiting-reinduction',
-    ageText: ageText(st),
-    ageGroup: st.ageYears === undefined ? 'child' : st.ageYears < 18 ? 'child' : st.ageYears < 65 ? 'adult' : 'older',
-    ageGroupLabel: st.ageYears === undefined ? 'all ages' : st.ageYears < 18 ? 'children' : st.ageYears < 65 ? 'adults' : 'older adults',
-    child,
-    adult: st.adult === true,
-    // Trial figures only for the population each trial studied (clinical-logic.md, Sources).
-    earlyChildFirstRelapse: child && firstRelapse && reported.timing === 'early',
-    adultRelapse: st.adult === true,
-    aall1331: child && firstRelapse,
-    ukallR3: child && firstRelapse && !reported.relapseAfterHsct,
-    adultTrials: st.adult === true,
-    eliana: st.ageYears !== undefined && st.ageYears <= s.tisagenlecleucelMaxAge,
-    phPositive: reported.ph === 'positive',
-    phUnknown: reported.ph === 'unknown',
-    phText: st.phEvidence.map((e) => `${e.label}${e.value ? ` ${e.value}` : ''}${e.date ? `, ${e.date}` : ''}`).join('; ') || 'recorded',
-    cd19Text: antigenText(st.cd19),
-    cd22Text: antigenText(st.cd22),
-    missingAntigens: missingAntigens.join(' and ') || 'CD19 and CD22',
-    cd19Missing: !st.cd19.atRelapse,
-    cd22Missing: !st.cd22.atRelapse,
-    blinatumomab: flags.blinatumomab ? fitView(flags.blinatumomab, st.cd19, 'CD19', st, s) : undefined,
-    inotuzumab: flags.inotuzumab ? fitView(flags.inotuzumab, st.cd22, 'CD22', st, s) : undefined,
-    // Nelarabine is labelled for T-ALL after two or more regimens: at first relapse it is off-label.
-    nelarabineOffLabel: firstRelapse,
-    switchTki: (flags.currentTki ?? []).length > 0,
-    currentTkiText: (flags.currentTki ?? []).join(', '),
-    tkiStarted: (flags.currentTki ?? []).length === 0 && (flags.startedTki ?? []).length > 0,
-    startedTkiText: (flags.startedTki ?? []).join(', '),
-    tkiUnknown: notChecked.includes('medications') && (flags.currentTki ?? []).length === 0,
-    t315i: flags.t315i ?? false,
-    abl1Resulted: flags.abl1Resulted ?? false,
-    abl1Unknown: notChecked.includes('laboratory') && !flags.t315i,
-    abl1NotToOrder: (flags.t315i ?? false) || (flags.abl1Resulted ?? false) || notChecked.includes('laboratory'),
-    reinductionStart: st.reinduction.startDate,
-    mrdUnquantified: latestMrd !== undefined,
-    latestMrdText: mrdText(latestMrd),
-    eorMrdText: mrdText(eor),
-    eorMrdKnown: eor !== undefined,
-    refractoryText: st.response.refractoryMarrow
-      ? `${st.response.refractoryMarrow.evidence.value ?? ''}${st.response.refractoryMarrow.date ? `, ${st.response.refractoryMarrow.date}` : ''}`
-      : '',
-    persistText: persistText(st),
-    inSecondRemission: reported.phase === 'second-remission-mrd-negative' || reported.phase === 'second-remission-low-mrd',
-    relapseOrdinal: ordinal(reported.relapseNumber),
-    relapseOrdinalCap: ordinal(reported.relapseNumber).replace(/^./, (c) => c.toUpperCase()),
-    hsctAfterPrior: primaryHsct === 'relapse-after-hsct',
-    hsctLaterRelapse: primaryHsct === 'second-or-later-relapse',
-    hsctEarly: primaryHsct === 'early-relapse',
-    hsctLateMrd: primaryHsct === 'late-b-all-mrd-high',
-    hsctTAllMarrow: primaryHsct === 't-all-marrow-relapse',
-    hsctAdult: primaryHsct === 'adult-relapse',
-    hsctOtherReasons: hsctReasons
-      .slice(1)
-      .map((r) => hsctReasonWords(r, eor !== undefined))
-      .join('; '),
-    priorTransplantText: st.hsctBeforeRelapse.map((e) => e.date ?? 'undated').join(', ') || 'recorded',
-    referralUnknown: notChecked.includes('referrals'),
-    offerFirstTransplantReferral: !notChecked.includes('referrals') && primaryHsct !== 'relapse-after-hsct',
-    offerSecondTransplantReferral: !notChecked.includes('referrals') && primaryHsct === 'relapse-after-hsct',
-    hsctSinceUnknown: notChecked.includes('procedures'),
-    lateBAll: flags.chemoAloneReason === 'late-b-all',
-    tAllCns: flags.chemoAloneReason === 't-all-isolated-late-cns',
-    lowLevelMrd: flags.lowLevelMrd ?? false,
-    tisagenlecleucelEligible: flags.tisagenlecleucelEligible ?? false,
-    tisaUsLabel: carTReasons.some((r) => r !== 'relapse after HSCT'),
-    tisaEuOnly: carTReasons.length > 0 && carTReasons.every((r) => r === 'relapse after HSCT'),
-    adultProductsEligible: flags.adultProductsEligible ?? false,
-    obecabtageneEuNote: st.ageYears === undefined || st.ageYears < s.obecabtageneEuMinAge,
-    ageUnknown: flags.ageUnknown ?? false,
-    cd19Unknown: flags.cd19Unknown ?? false,
-    carTReasonText: carTReasons.map((r: CarTReason) => r).join(', '),
-    novel: flags.novel,
-    novelNone: flags.novel ? !flags.novel.inotuzumab && !flags.novel.blinatumomab && !flags.novel.nelarabine : false,
-    trialUnknown: notChecked.includes('trial-enrolment'),
-    missing: st.missing.map((item) => ({ item, why: MISSING_WHY[item] })),
-    missingText: [...(st.dateConflicts.length > 0 ? ['dates conflict'] : []), ...st.missing, ...(flags.unplacedMrd ? ['reinduction not recorded'] : [])].join(
-      ', ',
-    ),
-    conflicts: st.dateConflicts.map((c) => ({ description: c.description })),
-    lineageConflict: st.lineageConflict,
-    unplacedMrd: flags.unplacedMrd ?? false,
-    unplacedMrdText: mrdText(st.response.unplacedMrd),
-    medsUnknown: notChecked.includes('medications'),
   };
+  return { ...common, ...(CARD_VIEW_BUILDERS[rec.code] as (c: Ctx) => CardViews[RecommendationCode])({ rec, st, s }) };
 }
 
 /** Ages under 2 years in months. */
@@ -168,7 +446,7 @@ function ageText(st: Stratification): string {
 }
 
 /** A targeted agent's line: targeted or not, and why, in words. */
-function fitView(fit: AgentFit, antigen: AntigenStatus, name: 'CD19' | 'CD22', st: Stratification, s: ClinicalSettings): { targeted: boolean; why: string } {
+function fitView(fit: AgentFit, antigen: AntigenStatus, name: 'CD19' | 'CD22', st: Stratification, s: ClinicalSettings): AgentLine {
   const agent = name === 'CD19' ? 'blinatumomab' : 'inotuzumab';
   const label = name === 'CD19' ? `from ${s.blinatumomabMinAgeMonths} month of age` : `from ${s.inotuzumabMinAgeYears} year of age`;
   switch (fit) {
@@ -191,11 +469,11 @@ function fitView(fit: AgentFit, antigen: AntigenStatus, name: 'CD19' | 'CD22', s
   }
 }
 
-function evidenceLine(e: Evidence): { label: string; value?: string; date?: string; reference: string } {
+function evidenceLine(e: Evidence): EvidenceLine {
   return { label: e.label, value: e.value, date: e.date, reference: e.reference };
 }
 
-function therapyLine(t: TherapyExposure): { name: string; date?: string; reference: string } {
+function therapyLine(t: TherapyExposure): TherapyLine {
   return { name: t.name, date: t.date, reference: t.evidence.reference };
 }
 

@@ -40,6 +40,8 @@ export interface ClinicalSettings {
   currentTherapyDays: number;
   /** Age (years) at the relapse from which the patient is an adult. */
   adultAge: number;
+  /** Trial search age groups (ClinicalTrials.gov): older adult from this age (years). */
+  olderAdultAge: number;
   /** Inotuzumab ozogamicin label: from this age (years). */
   inotuzumabMinAgeYears: number;
   /** Blinatumomab label: from this age (months). */
@@ -71,6 +73,7 @@ export const DEFAULT_CLINICAL_SETTINGS: Readonly<ClinicalSettings> = Object.free
   reinductionGapDays: 14,
   currentTherapyDays: 14,
   adultAge: 18,
+  olderAdultAge: 65,
   inotuzumabMinAgeYears: 1,
   blinatumomabMinAgeMonths: 1,
   tisagenlecleucelMaxAge: 25,

@@ -181,7 +181,7 @@ function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding 
   const label = isRelapseRecord ? 'Relapse recorded' : t.any('all-remission', cs) ? 'ALL in remission recorded' : 'ALL diagnosis';
   return {
     isRelapseRecord,
-    isPostTransplantRelapseRecord: cs.some((x) => x.system === 'http://snomed.info/sct' && x.code === '234522008'),
+    isPostTransplantRelapseRecord: t.any('all-relapse-post-transplant', cs),
     isRemissionRecord: t.any('all-remission', cs),
     clinicalStatusRelapse: clinical.some((s) => RELAPSE_CLINICAL_STATUS.has(s)),
     date,
@@ -271,10 +271,10 @@ function readObservation(obs: FhirResource, t: Terminology, antigenPercent: numb
   }
 }
 
-/** LOINC 69548-6 is a generic variant assessment: it counts only when the gene studied is ABL1. */
+/** A generic variant assessment (LOINC 69548-6) counts only when the gene studied is ABL1. */
 function isAbl1Study(obs: FhirResource, cs: Coding[], t: Terminology): boolean {
-  const generic = cs.some((c) => c.system === 'http://loinc.org' && c.code === '69548-6');
-  const local = cs.some((c) => t.has('abl1-mutation', c) && !(c.system === 'http://loinc.org' && c.code === '69548-6'));
+  const generic = t.any('genetic-variant-assessment', cs);
+  const local = cs.some((c) => t.has('abl1-mutation', c) && !t.has('genetic-variant-assessment', c));
   if (local || !generic) return true;
   const components = [
     ...strings(paths.componentText(obs)),

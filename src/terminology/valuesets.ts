@@ -12,12 +12,14 @@ import { zodIssues } from '../protocol/zod-issues';
 export const VALUE_SET_IDS = [
   'all-diagnosis',
   'all-relapse',
+  'all-relapse-post-transplant',
   'all-remission',
   'b-all',
   't-all',
   'ph-positive-morphology',
   'bcr-abl1',
   'abl1-mutation',
+  'genetic-variant-assessment',
   'cd19-blasts',
   'cd22-blasts',
   'immunophenotype-report',
@@ -162,9 +164,7 @@ function readValueSets(dir: string): [string, z.infer<typeof ValueSetFile>][] {
     if (typeof json === 'object' && json !== null && (json as { resourceType?: unknown }).resourceType === 'CodeSystem') continue;
     const parsed = ValueSetFile.safeParse(json);
     if (!parsed.success) {
-      throw new TerminologyError(
-        `${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${zodIssues(parsed.error)}`,
-      );
+      throw new TerminologyError(`${file} is not a usable FHIR ValueSet (compose.include with explicit concepts): ${zodIssues(parsed.error)}`);
     }
     out.push([file, parsed.data]);
   }
