@@ -20,8 +20,12 @@ import type {
 } from '../clinical/types';
 import type { Coding, Terminology, ValueSetId } from '../terminology/valuesets';
 import { codings, firstDate, paths, strings, toIsoDate } from './paths';
-import { PatientRecord, referenceOf, type FhirResource } from './records';
+import type * as R4 from 'fhir/r4';
+import { PatientRecord, referenceOf, type FhirResource, type R4Resources, type ReadType } from './records';
 import { readAntigen, readDetection, readLineage, readMarrowBlasts, readMrd, readPositivity, reportsT315I } from './results';
+
+type AnyResource = R4Resources[ReadType];
+type MedicationRecord = R4.MedicationRequest | R4.MedicationAdministration | R4.MedicationStatement;
 
 const IGNORED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const IGNORED_STATUS = new Set(['entered-in-error', 'cancelled', 'not-done', 'registered', 'preparation', 'not-taken', 'revoked']);
@@ -71,7 +75,7 @@ export function unavailableDomains(resourceTypes: readonly string[]): DataDomain
 
 export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminology, options: ExtractionOptions): PatientFacts {
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
-  const live = (type: string): FhirResource[] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
+  const live = <T extends ReadType>(type: T): R4Resources[T][] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
 
   const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId);
   const conditions = live('Condition');
@@ -137,15 +141,14 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
 
   for (const rs of live('ResearchSubject')) {
     const status = strings(paths.status(rs))[0] ?? '';
-    if (ON_TRIAL_STATUS.has(status))
-      facts.trialEnrolments.push(evidence(rs, 'Research study enrolment', firstDate([(rs.period as { start?: string } | undefined)?.start]), status));
+    if (ON_TRIAL_STATUS.has(status)) facts.trialEnrolments.push(evidence(rs, 'Research study enrolment', firstDate([rs.period?.start]), status));
   }
 
   return facts;
 }
 
 /** False when the resource names another Patient as its subject (`Patient/<other>`, relative or absolute). */
-function aboutPatient(r: FhirResource, patientId: string | undefined): boolean {
+function aboutPatient(r: AnyResource, patientId: string | undefined): boolean {
   if (patientId === undefined || r.resourceType === 'Patient' || r.resourceType === 'Medication') return true;
   for (const ref of strings(paths.patientReferences(r))) {
     const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
@@ -155,21 +158,21 @@ function aboutPatient(r: FhirResource, patientId: string | undefined): boolean {
 }
 
 /** Not entered-in-error, cancelled, refuted, not done. */
-function isLive(r: FhirResource): boolean {
+function isLive(r: AnyResource): boolean {
   if (strings(paths.verificationStatus(r)).some((s) => IGNORED_VERIFICATION.has(s))) return false;
-  const status = r.status;
+  const status = 'status' in r ? r.status : undefined;
   return !(typeof status === 'string' && IGNORED_STATUS.has(status));
 }
 
-function allCodings(c: FhirResource): Coding[] {
+function allCodings(c: R4.Condition): Coding[] {
   return [...codings(paths.codings(c)), ...codings(paths.histologyCodings(c))];
 }
 
-function conditionDate(c: FhirResource): string | undefined {
+function conditionDate(c: R4.Condition): string | undefined {
   return firstDate(paths.conditionOnset(c), paths.recordedDate(c));
 }
 
-function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding | undefined {
+function readAllCondition(c: R4.Condition, t: Terminology): AllConditionFinding | undefined {
   const cs = allCodings(c);
   // An ALL Condition: a diagnosis code, or a relapse / remission code (which are ALL by definition).
   if (!t.any('all-diagnosis', cs) && !t.any('all-relapse', cs) && !t.any('all-remission', cs)) return undefined;
@@ -197,7 +200,7 @@ function readAllCondition(c: FhirResource, t: Terminology): AllConditionFinding 
   };
 }
 
-function bodySites(r: FhirResource, t: Terminology): SiteKind[] {
+function bodySites(r: R4.Condition | R4.Observation, t: Terminology): SiteKind[] {
   const sites = new Set<SiteKind>();
   for (const coding of codings(paths.bodySiteCodings(r))) {
     if (t.has('bone-marrow-site', coding)) sites.add('marrow');
@@ -222,7 +225,7 @@ const OBSERVATION_SETS: ValueSetId[] = [
   'cancer-disease-status',
 ];
 
-function readObservation(obs: FhirResource, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
+function readObservation(obs: R4.Observation, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
   const cs = codings(paths.codings(obs));
   if (!OBSERVATION_SETS.some((vs) => t.any(vs, cs))) return;
   const date = firstDate(paths.observationDate(obs), paths.issued(obs));
@@ -272,31 +275,28 @@ function readObservation(obs: FhirResource, t: Terminology, antigenPercent: numb
 }
 
 /** A generic variant assessment (LOINC 69548-6) counts only when the gene studied is ABL1. */
-function isAbl1Study(obs: FhirResource, cs: Coding[], t: Terminology): boolean {
+function isAbl1Study(obs: R4.Observation, cs: Coding[], t: Terminology): boolean {
   const generic = t.any('genetic-variant-assessment', cs);
   const local = cs.some((c) => t.has('abl1-mutation', c) && !t.has('genetic-variant-assessment', c));
   if (local || !generic) return true;
-  const components = [
-    ...strings(paths.componentText(obs)),
-    ...codings(paths.componentCodings(obs)).map((c) => `${c.code ?? ''} ${(c as { display?: string }).display ?? ''}`),
-  ];
+  const components = [...strings(paths.componentText(obs)), ...codings(paths.componentCodings(obs)).map((c) => `${c.code ?? ''} ${c.display ?? ''}`)];
   return components.some((s) => ABL1_GENE.test(s)) || ABL1_GENE.test(strings(paths.codeText(obs)).join(' '));
 }
 
-function readDiseaseStatus(obs: FhirResource, t: Terminology, date: string | undefined): DiseaseStatusFinding {
-  const v = paths.value(obs)[0] as { coding?: Coding[]; text?: string } | undefined;
+function readDiseaseStatus(obs: R4.Observation, t: Terminology, date: string | undefined): DiseaseStatusFinding {
+  const v = obs.valueCodeableConcept;
   const cs = v?.coding ?? [];
   const status = t.any('cancer-disease-status-worsened', cs) ? 'worsened' : t.any('cancer-disease-status-remission', cs) ? 'remission' : 'other';
   return {
     date,
     status,
     sites: bodySites(obs, t),
-    evidence: evidence(obs, 'Cancer disease status', date, v?.text ?? (cs[0] as { display?: string } | undefined)?.display ?? status),
+    evidence: evidence(obs, 'Cancer disease status', date, v?.text ?? cs[0]?.display ?? status),
   };
 }
 
 function readTherapy(
-  med: FhirResource,
+  med: MedicationRecord,
   type: 'MedicationRequest' | 'MedicationAdministration' | 'MedicationStatement',
   record: PatientRecord,
   t: Terminology,
@@ -326,7 +326,7 @@ function readTherapy(
     agentKey: agentKeyOf(agent, cs, t, name),
     name,
     date,
-    endDate: endDateOf(med, type, date),
+    endDate: endDateOf(med, date),
     ongoing: ONGOING_STATUS.has(status),
     route: intrathecal ? 'intrathecal' : routeUnknown ? 'unknown' : 'systemic',
     isReinductionAgent: GIVEN_STATUS.has(status) && t.any('reinduction-agents', cs),
@@ -339,7 +339,7 @@ const INTRATHECAL_WORDS = /\b(intra-?thecal|intra-?ventricular|intracerebroventr
 const IT_ABBREVIATION = /(^|[^A-Za-z])IT([^A-Za-z]|$)/;
 
 /** 'intrathecal' when the route (coded or text, or the drug's own name) says so; 'systemic' when another route is coded; else unknown. */
-function routeOf(med: FhirResource, name: string, t: Terminology): 'intrathecal' | 'systemic' | undefined {
+function routeOf(med: MedicationRecord, name: string, t: Terminology): 'intrathecal' | 'systemic' | undefined {
   const routeCodings = codings(paths.routeCodings(med));
   if (t.any('intrathecal-route', routeCodings)) return 'intrathecal';
   const texts = strings(paths.routeText(med));
@@ -360,35 +360,35 @@ function agentKeyOf(agent: AgentClass, cs: Coding[], t: Terminology, name: strin
 const DURATION_DAYS: Record<string, number> = { d: 1, wk: 7, mo: 30, a: 365 };
 
 /** Last day covered: a period end, else start + a duration (bounds or expected supply). */
-function endDateOf(med: FhirResource, type: string, start: string | undefined): string | undefined {
-  const end = firstDate(type === 'MedicationRequest' ? paths.requestEndDate(med) : paths.effectiveEndDate(med));
+function endDateOf(med: MedicationRecord, start: string | undefined): string | undefined {
+  const end = firstDate(med.resourceType === 'MedicationRequest' ? paths.requestEndDate(med) : paths.effectiveEndDate(med));
   if (end) return end;
-  if (type !== 'MedicationRequest' || !start) return undefined;
-  for (const d of paths.requestDurations(med) as { value?: number; code?: string; unit?: string }[]) {
-    const per = DURATION_DAYS[d.code ?? d.unit ?? ''] ?? (d.unit && /^day/i.test(d.unit) ? 1 : undefined);
-    if (typeof d.value === 'number' && per !== undefined && d.value > 0) return addDays(start, Math.round(d.value * per) - 1);
+  if (med.resourceType !== 'MedicationRequest' || !start) return undefined;
+  const durations = [...(med.dosageInstruction ?? []).map((d) => d.timing?.repeat?.boundsDuration), med.dispenseRequest?.expectedSupplyDuration];
+  for (const d of durations) {
+    const per = d ? (DURATION_DAYS[d.code ?? d.unit ?? ''] ?? (d.unit && /^day/i.test(d.unit) ? 1 : undefined)) : undefined;
+    if (d && typeof d.value === 'number' && per !== undefined && d.value > 0) return addDays(start, Math.round(d.value * per) - 1);
   }
   return undefined;
 }
 
 /** medicationCodeableConcept, or the contained / bundled Medication's code and ingredients. */
-function medicationCodings(med: FhirResource, record: PatientRecord): Coding[] {
+function medicationCodings(med: MedicationRecord, record: PatientRecord): Coding[] {
   const direct = codings(paths.medicationCodings(med));
   const medication = referencedMedication(med, record);
   return medication ? [...direct, ...codings(paths.medicationIngredientCodings(medication))] : direct;
 }
 
-function referencedMedication(med: FhirResource, record: PatientRecord): FhirResource | undefined {
+function referencedMedication(med: MedicationRecord, record: PatientRecord): R4.Medication | undefined {
   const ref = strings(paths.medicationReference(med))[0];
   if (!ref) return undefined;
   if (ref.startsWith('#')) {
-    return (paths.contained(med) as FhirResource[]).find((c) => c.resourceType === 'Medication' && `#${c.id}` === ref);
+    return (med.contained ?? []).find((c): c is R4.Medication => c.resourceType === 'Medication' && `#${c.id}` === ref);
   }
-  const found = record.resolve(ref);
-  return found?.resourceType === 'Medication' ? found : undefined;
+  return record.medication(ref);
 }
 
-function medicationName(med: FhirResource, record: PatientRecord): string | undefined {
+function medicationName(med: MedicationRecord, record: PatientRecord): string | undefined {
   const direct = strings(paths.medicationCodeText(med))[0];
   if (direct) return direct;
   const m = referencedMedication(med, record);
@@ -409,21 +409,21 @@ function agentClass(cs: Coding[], t: Terminology): AgentClass | undefined {
   return AGENT_ORDER.find(([vs]) => t.any(vs, cs))?.[1];
 }
 
-function text(r: FhirResource): string | undefined {
+function text(r: AnyResource): string | undefined {
   return strings(paths.codeText(r))[0];
 }
 
-function valueDisplay(obs: FhirResource): string | undefined {
-  const v = paths.value(obs)[0] as { value?: number; unit?: string } | string | undefined;
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof v.value === 'number') return `${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+function valueDisplay(obs: R4.Observation): string | undefined {
+  if (typeof obs.valueString === 'string') return obs.valueString;
+  const q = obs.valueQuantity;
+  if (q && typeof q.value === 'number') return `${q.value}${q.unit ? ` ${q.unit}` : ''}`;
   return undefined;
 }
 
-function evidence(r: FhirResource, label: string, date?: string, value?: string): Evidence {
+function evidence(r: { resourceType: string; id?: string }, label: string, date?: string, value?: string): Evidence {
   return { label, reference: referenceOf(r), ...(date ? { date } : {}), ...(value ? { value } : {}) };
 }
 
-function event(r: FhirResource, label: string, date?: string, value?: string): DatedEvent {
+function event(r: { resourceType: string; id?: string }, label: string, date?: string, value?: string): DatedEvent {
   return { date, evidence: evidence(r, label, date, value) };
 }

@@ -4,7 +4,7 @@
  */
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
-import type { Coding } from '../terminology/valuesets';
+import type { Coding } from 'fhir/r4';
 
 export const MCODE_HISTOLOGY_URL = 'http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior';
 
@@ -45,7 +45,6 @@ export const paths = {
   statementDate: compile('(effective as dateTime) | (effective as Period).start | dateAsserted'),
   /** The last day a medication record covers, when it says. */
   requestEndDate: compile('dosageInstruction.timing.repeat.bounds.ofType(Period).end'),
-  requestDurations: compile('dosageInstruction.timing.repeat.bounds.ofType(Duration) | dispenseRequest.expectedSupplyDuration'),
   effectiveEndDate: compile('(effective as Period).end'),
   /** Route of a dose: MedicationRequest.dosageInstruction, MedicationStatement.dosage, MedicationAdministration.dosage. */
   routeCodings: compile('dosageInstruction.route.coding | dosage.route.coding'),
@@ -56,7 +55,6 @@ export const paths = {
   birthDate: compile('birthDate'),
   codeText: compile('code.text | code.coding.display'),
   patientReferences: compile('subject.reference | patient.reference | individual.reference'),
-  contained: compile('contained'),
 };
 
 export function strings(values: unknown[]): string[] {

@@ -2,11 +2,29 @@
  * The request's resources, indexed once by type, each counted once (by type
  * and id) however many prefetch keys or pages it arrived under.
  */
+import type * as R4 from 'fhir/r4';
+
+/** A resource as it arrives: JSON with a resourceType (nothing else is trusted). */
 export interface FhirResource {
   resourceType: string;
   id?: string;
   [key: string]: unknown;
 }
+
+/** The R4 resource types the patient model reads (@types/fhir). */
+export interface R4Resources {
+  Patient: R4.Patient;
+  Condition: R4.Condition;
+  Observation: R4.Observation;
+  Procedure: R4.Procedure;
+  MedicationRequest: R4.MedicationRequest;
+  MedicationAdministration: R4.MedicationAdministration;
+  MedicationStatement: R4.MedicationStatement;
+  Medication: R4.Medication;
+  ServiceRequest: R4.ServiceRequest;
+  ResearchSubject: R4.ResearchSubject;
+}
+export type ReadType = keyof R4Resources;
 
 export class PatientRecord {
   private readonly byType = new Map<string, FhirResource[]>();
@@ -29,8 +47,19 @@ export class PatientRecord {
     else this.byType.set(r.resourceType, [r]);
   }
 
-  ofType(type: string): readonly FhirResource[] {
-    return this.byType.get(type) ?? [];
+  /**
+   * The resources of one R4 type, typed as R4 says they are shaped. The client's
+   * JSON is not validated here: every reader goes through FHIRPath or optional
+   * chaining and ignores values that are not what R4 says.
+   */
+  ofType<T extends ReadType>(type: T): readonly R4Resources[T][] {
+    return (this.byType.get(type) ?? []) as unknown as R4Resources[T][];
+  }
+
+  /** The Medication a `medicationReference` names (`Medication/id`, or a full URL ending in it). */
+  medication(reference: string): R4.Medication | undefined {
+    const found = this.resolve(reference);
+    return found?.resourceType === 'Medication' ? (found as unknown as R4.Medication) : undefined;
   }
 
   /** Resolve `Type/id` (or a full URL ending in it). */
@@ -49,6 +78,6 @@ export class PatientRecord {
 }
 
 /** `Observation/123`, for evidence. */
-export function referenceOf(r: FhirResource): string {
+export function referenceOf(r: { resourceType: string; id?: string }): string {
   return `${r.resourceType}/${r.id ?? '(no id)'}`;
 }
