@@ -172,7 +172,7 @@ export function reportsT315I(obs: unknown): boolean {
     ...(typeof v === 'string' ? [v] : []),
     ...(isCodeableConcept(v) ? [v.text ?? '', ...(v.coding ?? []).map((c) => `${c.code ?? ''} ${c.display ?? ''}`)] : []),
     ...strings(paths.componentText(obs)),
-    ...codings(paths.componentCodings(obs)).map((c) => `${c.code ?? ''} ${(c as { display?: string }).display ?? ''}`),
+    ...codings(paths.componentCodings(obs)).map((c) => `${c.code ?? ''} ${c.display ?? ''}`),
   ];
   return texts.some((s) => /T315I|Thr315Ile/i.test(s));
 }
