@@ -96,7 +96,7 @@ export interface Config {
   maxPrefetchResources: number;
   shutdownGraceMs: number;
   /** Trust: `off` (development) or `required` (JWT from a trusted issuer on every CDS call). */
-  auth: { mode: 'off' } | { mode: 'required'; issuers: TrustedIssuer[]; publicUrl: string; skewSeconds: number };
+  auth: { mode: 'off' } | { mode: 'required'; issuers: TrustedIssuer[]; publicUrl: string[]; skewSeconds: number };
   /** Warnings to print at start-up (e.g. authentication off). */
   warnings: string[];
   /** SQLite file for card feedback. */
@@ -135,10 +135,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     if (!e.CDS_TRUSTED_ISSUERS_FILE) throw new ConfigError('invalid configuration: CDS_AUTH=required needs CDS_TRUSTED_ISSUERS_FILE (no trusted issuer)');
     if (!e.CDS_PUBLIC_URL)
       throw new ConfigError("invalid configuration: CDS_AUTH=required needs CDS_PUBLIC_URL (the service's public base URL, for the JWT aud)");
-    let publicUrl: string;
+    let publicUrl: string[];
     let issuers: TrustedIssuer[];
     try {
-      publicUrl = normalisePublicUrl(e.CDS_PUBLIC_URL);
+      // A comma-separated list when clients reach the service under several names.
+      publicUrl = e.CDS_PUBLIC_URL.split(',')
+        .map((u) => u.trim())
+        .filter(Boolean)
+        .map(normalisePublicUrl);
     } catch (err) {
       throw new ConfigError(`invalid configuration: CDS_PUBLIC_URL: ${(err as Error).message}`);
     }

@@ -29,9 +29,17 @@ async function main(): Promise<void> {
 
   const running = await startServer({ config, logger, knowledge, settings: config.clinical });
   logger.info(
-    { port: running.port, valueSetDir: config.valueSetDir ?? null },
-    `relapsed-ALL CDS service listening: discovery at http://localhost:${running.port}/cds-services`,
+    { port: running.port, host: config.host, valueSetDir: config.valueSetDir ?? null },
+    `relapsed-ALL CDS service listening: discovery at ${running.url}/cds-services`,
   );
+  if (config.auth.mode === 'required') {
+    // A wrong aud or an untrusted key is a bare 401 to the client (the CDS Hooks Sandbox shows "All clear"):
+    // say here what a token must carry, and every refusal is logged at warn with its reason.
+    logger.info(
+      { issuers: config.auth.issuers.map((i) => i.iss), audiences: config.auth.publicUrl.map((u) => `${u}/cds-services/...`) },
+      'JWT required: tokens must come from a trusted issuer and name one of these audiences',
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -61,8 +61,12 @@ export interface VerifiedCaller {
 
 export interface JwtVerifierOptions {
   issuers: TrustedIssuer[];
-  /** The service's public base URL, e.g. https://cds.example.org (the `aud` is this + the path called). */
-  publicUrl: string;
+  /**
+   * The service's public base URL(s), e.g. https://cds.example.org (the `aud` is
+   * this + the path called). Several when clients reach it under several names
+   * (http://localhost:3000 and http://127.0.0.1:3000); a token matching any is accepted.
+   */
+  publicUrl: string | readonly string[];
   /** Clock tolerance for exp / iat / nbf, and extra time a jti is remembered (default 60). */
   skewSeconds?: number;
   /** Largest accepted `exp - iat`, and oldest accepted `iat` (default 3600; Infinity disables). */
@@ -104,7 +108,7 @@ export class JwtVerifier {
   /** One remote set per URL (only configured jwksUri and allowlisted jku URLs ever get here). */
   private readonly remoteSets = new Map<string, JWTVerifyGetKey>();
   private readonly replay: ReplayCache;
-  private readonly baseUrl: string;
+  private readonly baseUrls: string[];
   private readonly skew: number;
   private readonly maxLifetime: number;
   private readonly fetchTimeoutMs: number;
@@ -114,7 +118,8 @@ export class JwtVerifier {
   private readonly fetchImpl?: typeof fetch;
 
   constructor(options: JwtVerifierOptions) {
-    this.baseUrl = normalisePublicUrl(options.publicUrl);
+    this.baseUrls = (typeof options.publicUrl === 'string' ? [options.publicUrl] : [...options.publicUrl]).map(normalisePublicUrl);
+    if (this.baseUrls.length === 0) throw new Error('public URL missing');
     this.skew = options.skewSeconds ?? 60;
     this.maxLifetime = options.maxTokenLifetimeSeconds ?? 3600;
     if (!(this.skew >= 0)) throw new RangeError('skewSeconds must be >= 0');
@@ -132,10 +137,15 @@ export class JwtVerifier {
     }
   }
 
-  /** The exact `aud` expected for a call to `path` (query string ignored). */
+  /** The exact `aud` expected for a call to `path` (query string ignored), under the first public URL. */
   audienceFor(path: string): string {
+    return this.audiencesFor(path)[0];
+  }
+
+  /** Every `aud` accepted for a call to `path`: one per public URL. */
+  audiencesFor(path: string): string[] {
     const bare = path.split('?')[0] ?? '';
-    return this.baseUrl + (bare.startsWith('/') ? bare : `/${bare}`);
+    return this.baseUrls.map((base) => base + (bare.startsWith('/') ? bare : `/${bare}`));
   }
 
   async verify(authorization: string | undefined, path: string): Promise<VerifiedCaller> {
@@ -172,7 +182,7 @@ export class JwtVerifier {
       ({ payload } = await jwtVerify(token, getKey, {
         algorithms: [...ALLOWED_ALGORITHMS],
         issuer: iss,
-        audience: this.audienceFor(path),
+        audience: this.audiencesFor(path),
         clockTolerance: this.skew,
         requiredClaims: ['exp', 'iat', 'jti'],
         maxTokenAge: this.maxLifetime,

@@ -497,3 +497,21 @@ describe('JwtVerifier construction', () => {
     expect(log.text()).not.toContain(token.split('.')[2]!);
   });
 });
+
+describe('several public URLs (CDS_PUBLIC_URL as a list)', () => {
+  it('accepts a token whose aud names the service under any of them, and only those', () => {
+    const v = makeVerifier(issuers(), { publicUrl: ['http://localhost:3000', 'http://127.0.0.1:3000/'] });
+    expect(v.audiencesFor('/cds-services/x?y=1')).toEqual(['http://localhost:3000/cds-services/x', 'http://127.0.0.1:3000/cds-services/x']);
+    expect(v.audienceFor('/cds-services/x')).toBe('http://localhost:3000/cds-services/x');
+  });
+
+  it('verifies real tokens addressed to either name; another host is refused', async () => {
+    const v = makeVerifier(issuers(), { publicUrl: ['http://localhost:3000', 'http://127.0.0.1:3000'] });
+    for (const host of ['http://localhost:3000', 'http://127.0.0.1:3000']) {
+      const token = await signToken(es, LOCAL_ISS, { claims: { aud: `${host}${SERVICE_PATH}` } });
+      await expect(v.verify(bearer(token), SERVICE_PATH)).resolves.toMatchObject({ iss: LOCAL_ISS });
+    }
+    const other = await signToken(es, LOCAL_ISS, { claims: { aud: `http://10.0.0.5:3000${SERVICE_PATH}` } });
+    await expect(v.verify(bearer(other), SERVICE_PATH)).rejects.toThrow(/aud mismatch/);
+  });
+});
