@@ -1,11 +1,14 @@
 # Relapsed-ALL CDS Hooks service: build the TypeScript, then run the compiled
 # service on Node 20 as a non-root user, production mode by default.
+# The image holds the service only: no dev tools (dev/), no devDependencies
+# (TypeScript, Medplum's local FHIR server, the test tools).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles a native addon.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
+# What the build reads, and nothing else: the service's sources and its tsconfig.
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

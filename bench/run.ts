@@ -1,6 +1,7 @@
 /**
- * Benchmark: `npm run bench`. Starts the compiled-on-the-fly service in a
- * child process on loopback and loads it with autocannon (bounded in time and
+ * Benchmark: `npm run bench`. Starts the compiled service (`dist/`, built by
+ * the `prebench` script; what `npm start` and the image run) in a child
+ * process on loopback and loads it with autocannon (bounded in time and
  * connections). Every figure is printed as a ratio against a baseline measured
  * in the same run (GET /health/live on the same server), so machines can be
  * compared; absolute numbers are printed beside them for context.
@@ -106,7 +107,7 @@ function scaling(): { n: number; ms: number }[] {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'index.ts')], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'index.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'silent', CDS_VALUESET_DIR: '' },
     stdio: 'inherit',

@@ -5,7 +5,7 @@
  */
 import { loadConfig, type Config } from './config';
 import { loadKnowledge, type Knowledge } from './knowledge';
-import { createLogger } from './logger';
+import { createLogger, flushLogs } from './logger';
 import { startServer } from './server';
 
 async function main(): Promise<void> {
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     knowledge = loadKnowledge(config.hooksDir, config.valueSetDir);
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'cannot load hooks/ knowledge');
+    await flushLogs(logger);
     process.exit(1);
   }
   for (const warning of config.warnings) logger.warn(warning);
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     void running.close().then(() => {
       logger.info('stopped');
-      process.exit(0);
+      void flushLogs(logger).then(() => process.exit(0));
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

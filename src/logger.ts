@@ -26,6 +26,21 @@ export const REDACT_PATHS = [
   '*.patientId',
 ];
 
+/** Log lines held while stdout does not drain (a stalled or vanished log reader); beyond this, lines are dropped. */
+const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Standard output, written asynchronously: a log reader that stops reading (a
+ * full pipe) or goes away (EPIPE) must never block or crash the service, so
+ * writes are buffered up to a bound and then dropped, and write errors are
+ * swallowed. `flushLogs` writes out what is buffered at shutdown.
+ */
+function stdoutDestination(): DestinationStream & { flushSync?: () => void } {
+  const dest = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
+  dest.on('error', () => undefined);
+  return dest;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -34,8 +49,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
+}
+
+/** Write out buffered log lines, giving up after `timeoutMs` (a stalled reader must not hold the exit). */
+export function flushLogs(logger: Logger, timeoutMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    try {
+      logger.flush(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }
 
 export type { Logger };

@@ -6,11 +6,13 @@
  * first pages only). The FHIR server and the CDS service run as separate
  * processes on loopback; one server is loaded with `npm run fixtures:load`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { ROOT, expectValidCdsResponse, expected, fixtureNames, fixtureRequest, knowledgeFor } from '../support/cds';
-import { startCdsService, startFhirServer, stopProcess, type Started } from './processes';
+import { LOAD_FIXTURES_ENTRY, START_HOOK_TIMEOUT_MS, requireBuild, startCdsService, startFhirServer, stopAll, stopProcess, type Started } from './processes';
 
+const execFileAsync = promisify(execFile);
 const SERVICE = '/cds-services/relapsed-all-patient-view';
 let fhir: (Started & { baseUrl: string }) | undefined;
 let fhirPaged: (Started & { baseUrl: string }) | undefined;
@@ -19,12 +21,10 @@ let cds: (Started & { baseUrl: string }) | undefined;
 beforeAll(async () => {
   [fhir, fhirPaged, cds] = await Promise.all([startFhirServer(), startFhirServer({ FHIR_DEV_PAGE_SIZE: '2', FHIR_DEV_FIXTURES: '0' }), startCdsService()]);
   // The paged server starts empty: load the fixtures onto it the way a newcomer would.
-  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/tools/load-fixtures.ts'), '--server', fhirPaged.baseUrl], { cwd: ROOT, stdio: 'pipe' });
-}, 60_000);
+  await execFileAsync(process.execPath, [requireBuild(LOAD_FIXTURES_ENTRY), '--server', fhirPaged.baseUrl], { cwd: ROOT, timeout: START_HOOK_TIMEOUT_MS });
+}, START_HOOK_TIMEOUT_MS);
 
-afterAll(async () => {
-  await Promise.all([stopProcess(fhir), stopProcess(fhirPaged), stopProcess(cds)]);
-});
+afterAll(stopAll);
 
 async function invoke(body: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${cds?.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -90,19 +90,23 @@ describe('the same cards and stratification however the data arrives', () => {
     });
   });
 
-  it('a site with local codes (CDS_VALUESET_DIR) gets the same answer fetched as prefetched', async () => {
-    const local = await startCdsService({ CDS_VALUESET_DIR: join(ROOT, 'fixtures', 'local-valuesets') });
-    try {
-      const call = async (body: unknown) =>
-        (await fetch(`${local.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
-      const full = await call(fixtureRequest('hospital-local-codes'));
-      const fetched = await call(withPrefetch('hospital-local-codes', 'none', fhir?.baseUrl));
-      expect((full as { cards: { source: { topic: { code: string } } }[] }).cards.map((c) => c.source.topic.code)).toEqual(
-        expected['hospital-local-codes'].cards,
-      );
-      expect(fetched).toEqual(full);
-    } finally {
-      await stopProcess(local);
-    }
-  });
+  it(
+    'a site with local codes (CDS_VALUESET_DIR) gets the same answer fetched as prefetched',
+    async () => {
+      const local = await startCdsService({ CDS_VALUESET_DIR: join(ROOT, 'fixtures', 'local-valuesets') });
+      try {
+        const call = async (body: unknown) =>
+          (await fetch(`${local.baseUrl}${SERVICE}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
+        const full = await call(fixtureRequest('hospital-local-codes'));
+        const fetched = await call(withPrefetch('hospital-local-codes', 'none', fhir?.baseUrl));
+        expect((full as { cards: { source: { topic: { code: string } } }[] }).cards.map((c) => c.source.topic.code)).toEqual(
+          expected['hospital-local-codes'].cards,
+        );
+        expect(fetched).toEqual(full);
+      } finally {
+        await stopProcess(local);
+      }
+    },
+    START_HOOK_TIMEOUT_MS,
+  );
 });

@@ -3,9 +3,9 @@
  * finishes the request in flight (a slow FHIR server keeps it busy) before
  * the process exits 0.
  */
-import { startFhirDevServer, type FhirDevServer } from '../../src/fhir-dev/server';
+import { startFhirDevServer, type FhirDevServer } from '../../dev/fhir-server/server';
 import { expectValidCdsResponse, expected, fixtureRequest } from '../support/cds';
-import { startCdsService, stopProcess, type Started } from './processes';
+import { START_HOOK_TIMEOUT_MS, startCdsService, stopAll, type Started } from './processes';
 
 let fhir: FhirDevServer;
 let cds: (Started & { baseUrl: string }) | undefined;
@@ -13,9 +13,9 @@ let cds: (Started & { baseUrl: string }) | undefined;
 beforeAll(async () => {
   fhir = await startFhirDevServer({ port: 0, loadFixtures: true, delayMs: 1_000 });
   cds = await startCdsService({ CDS_FETCH_TIMEOUT_MS: '5000', CDS_FETCH_DEADLINE_MS: '8000' });
-}, 60_000);
+}, START_HOOK_TIMEOUT_MS);
 afterAll(async () => {
-  await stopProcess(cds);
+  await stopAll();
   await fhir?.close();
 });
 
@@ -37,12 +37,11 @@ it('on SIGTERM finishes the request in flight, then exits 0', async () => {
   });
   // Wait until the service is fetching from the (slow) FHIR server, then ask it to stop.
   while (fhir.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
-  const exited = new Promise<number | null>((resolve) => cds?.child.once('exit', (code) => resolve(code)));
   cds?.child.kill('SIGTERM');
   const res = await inFlight;
   expect(res.status).toBe(200);
   const body = expectValidCdsResponse(await res.json());
   expect(body.cards.map((c) => c.source.topic?.code)).toEqual(expected['early-marrow-b-awaiting'].cards);
-  expect(await exited).toBe(0);
+  expect(await cds?.closed).toBe(0);
   expect(cds?.output()).toContain('shutting down: finishing requests in flight');
 });

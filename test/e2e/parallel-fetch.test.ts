@@ -4,9 +4,9 @@
  * runs in this process (to read its request log) with a fixed latency; the
  * CDS service is a separate process.
  */
-import { startFhirDevServer, type FhirDevServer } from '../../src/fhir-dev/server';
+import { startFhirDevServer, type FhirDevServer } from '../../dev/fhir-server/server';
 import { expectValidCdsResponse, expected, fixtureRequest, knowledgeFor } from '../support/cds';
-import { startCdsService, stopProcess, type Started } from './processes';
+import { START_HOOK_TIMEOUT_MS, startCdsService, stopAll, type Started } from './processes';
 
 const LATENCY_MS = 300;
 let fhir: FhirDevServer;
@@ -15,9 +15,9 @@ let cds: (Started & { baseUrl: string }) | undefined;
 beforeAll(async () => {
   fhir = await startFhirDevServer({ port: 0, loadFixtures: true, delayMs: LATENCY_MS });
   cds = await startCdsService({ CDS_FETCH_TIMEOUT_MS: '3000', CDS_FETCH_DEADLINE_MS: '6000' });
-}, 60_000);
+}, START_HOOK_TIMEOUT_MS);
 afterAll(async () => {
-  await stopProcess(cds);
+  await stopAll();
   await fhir?.close();
 });
 

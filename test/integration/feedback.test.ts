@@ -86,7 +86,11 @@ describe('feedback', () => {
   it('the SQLite file is closed when the server stops (no WAL left behind)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cds-fb-')), 'feedback.sqlite');
     const { config, logs: _logs } = makeTestApp({ env: { CDS_FEEDBACK_DB: file } });
-    const running = await startServer({ config: { ...config, port: 0, host: '127.0.0.1' }, logger: createLogger('silent'), knowledge: knowledgeFor(), settings: config.clinical }, 0, '127.0.0.1');
+    const running = await startServer(
+      { config: { ...config, port: 0, host: '127.0.0.1' }, logger: createLogger('silent'), knowledge: knowledgeFor(), settings: config.clinical },
+      0,
+      '127.0.0.1',
+    );
     const res = await fetch(`${running.url}${URL}/feedback`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

@@ -6,7 +6,7 @@
  */
 import nock from 'nock';
 import request from 'supertest';
-import { bundleResources, prefetchFor } from '../../src/tools/fixture-requests';
+import { bundleResources, prefetchFor } from '../../dev/tools/fixture-requests';
 import { templateResourceType } from '../../src/cds/templates';
 import { cardCodes, expectOperationOutcome, expectValidCdsResponse, expected, fixtureBundle, fixtureRequest, knowledgeFor, makeTestApp } from '../support/cds';
 

@@ -3,9 +3,9 @@
  * stratification, a schema-valid response, and cards a clinician can check.
  */
 import request from 'supertest';
-import { describeStratification } from '../../src/clinical/summary';
-import { STRATIFICATION_EXTENSION } from '../../src/engine';
-import { failedQueryOutcome, prefetchFor, bundleResources } from '../../src/tools/fixture-requests';
+import { describeStratification } from '../../src/clinical/headline';
+import { STRATIFICATION_EXTENSION } from '../../src/use-case/answer-hook-request';
+import { failedQueryOutcome, prefetchFor, bundleResources } from '../../dev/tools/fixture-requests';
 import {
   LOCAL_VALUESETS,
   cardCodes,

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { join } from 'node:path';
-import { DiscoverySchema } from '../../src/cds/schemas';
+import { DiscoverySchema } from '../../src/protocol/cds-hooks';
 import { LOCAL_VALUESETS, ROOT, cardCodes, expectOperationOutcome, expectValidCdsResponse, fixtureRequest, makeTestApp, readJson } from '../support/cds';
 
 const URL = '/cds-services/relapsed-all-patient-view';
@@ -50,7 +50,7 @@ describe('discovery', () => {
 
 describe('invocation with real client requests', () => {
   it("answers the CDS Hooks Sandbox's recorded request (partial prefetch, no token) with valid cards", async () => {
-    const sandbox = readJson(join(ROOT, '..', 'shared', 'design', 'sandbox-request-example.json'));
+    const sandbox = readJson(join(ROOT, 'test', 'data', 'sandbox-request-example.json'));
     delete sandbox.fhirServer; // no FHIR server here: the missing keys degrade the cards
     const res = await request(app).post(URL).send(sandbox).expect(200);
     const body = expectValidCdsResponse(res.body);

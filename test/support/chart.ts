@@ -4,7 +4,7 @@
  * would send for one: every prefetch key filled, or an OperationOutcome for a
  * query that failed.
  */
-import { failedQueryOutcome, prefetchFor } from '../../src/tools/fixture-requests';
+import { failedQueryOutcome, prefetchFor } from '../../dev/tools/fixture-requests';
 import type { FhirResource } from '../../src/patient/records';
 import { knowledgeFor } from './cds';
 

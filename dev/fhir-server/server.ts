@@ -286,9 +286,12 @@ interface PreparedSearch {
  * reference ids, and fix `_count` / `_offset` (explicit on every page so that
  * `next` links are self-contained).
  */
+/** A patient picker (the CDS Hooks Sandbox's "Change Patient") reads one page of `/Patient`: make it hold every patient. */
+const PATIENT_LIST_PAGE_SIZE = 500;
+
 function prepareSearch(resourceType: string, input: URLSearchParams, defaultPageSize: number): PreparedSearch {
   const params = new URLSearchParams();
-  let count = defaultPageSize;
+  let count = resourceType === 'Patient' ? Math.max(defaultPageSize, PATIENT_LIST_PAGE_SIZE) : defaultPageSize;
   let offset = 0;
   for (const [key, rawValue] of input) {
     const value = rawValue.trim();

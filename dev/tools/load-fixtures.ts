@@ -11,7 +11,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { projectRoot } from '../config';
+import { parseArgs as parseCommandLine } from 'node:util';
+import { projectRoot } from '../../src/config';
 
 export interface LoadFixturesOptions {
   /** FHIR base URL, e.g. http://127.0.0.1:8090/fhir (a trailing slash is ignored). */
@@ -147,43 +148,31 @@ function usage(): string {
 }
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
+  let values: { server?: string; token?: string; dir?: string; timeout?: string; help?: boolean };
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        server: { type: 'string' },
+        token: { type: 'string' },
+        dir: { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new Error(`unknown argument: ${(err as Error).message}`);
+  }
+  if (values.help) throw new Error('');
+  for (const [name, value] of Object.entries(values)) if (value === '') throw new Error(`--${name} needs a value`);
   const out: Partial<CliArgs> = {};
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let value: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const take = (): string => {
-      const v = value ?? argv[++i];
-      if (v === undefined || v === '') throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case '--server':
-        out.server = take();
-        break;
-      case '--token':
-        out.token = take();
-        break;
-      case '--dir':
-        out.dir = take();
-        break;
-      case '--timeout': {
-        const v = take();
-        const n = Number(v);
-        if (!Number.isInteger(n) || n <= 0) throw new Error(`--timeout must be a positive integer (ms), got "${v}"`);
-        out.timeoutMs = n;
-        break;
-      }
-      case '--help':
-      case '-h':
-        throw new Error('');
-      default:
-        throw new Error(`unknown argument ${arg}`);
-    }
+  if (values.server) out.server = values.server;
+  if (values.token) out.token = values.token;
+  if (values.dir) out.dir = values.dir;
+  if (values.timeout !== undefined) {
+    const n = Number(values.timeout);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--timeout must be a positive integer (ms), got "${values.timeout}"`);
+    out.timeoutMs = n;
   }
   if (!out.server) throw new Error('--server is required');
   if (!out.token && env.FHIR_TOKEN) out.token = env.FHIR_TOKEN;

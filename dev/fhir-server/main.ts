@@ -8,10 +8,12 @@
  *   FHIR_DEV_QUIET  set to 1 to not log every request
  *   FHIR_DEV_PAGE_SIZE  default search page size (default 20; 2 to exercise paging)
  *   FHIR_DEV_FIXTURES   set to 0 to start empty (then load with npm run fixtures:load)
+ *   CDS_URL         the CDS service the banner's example curl calls (default http://localhost:$PORT, PORT 3000)
  */
 import { startFhirDevServer, type FhirDevServer } from './server';
 
-const CDS_BASE = 'http://localhost:3000';
+/** Where the banner's example curl sends the CDS request: CDS_URL, else the service's default port (or PORT). */
+const CDS_BASE = process.env.CDS_URL ?? `http://localhost:${process.env.PORT ?? '3000'}`;
 const SERVICE_ID = 'relapsed-all-patient-view';
 
 function parsePort(raw: string | undefined): number {
