@@ -137,7 +137,6 @@ export function loadFhirDefinitions(): number {
 }
 
 type SearchParameterBundle = Parameters<typeof indexSearchParameterBundle>[0];
-type SearchParameterResource = NonNullable<NonNullable<SearchParameterBundle['entry']>[number]['resource']>;
 
 /** Split a FHIRPath union at top-level `|` (not inside parentheses or quotes). */
 function splitUnion(expression: string): string[] {
@@ -168,7 +167,7 @@ function splitUnion(expression: string): string[] {
 function splitSearchParametersByBase(bundle: SearchParameterBundle): SearchParameterBundle {
   const entry: NonNullable<SearchParameterBundle['entry']> = [];
   for (const e of bundle.entry ?? []) {
-    const sp = e.resource as SearchParameterResource | undefined;
+    const sp = e.resource;
     if (!sp || !sp.expression || (sp.base?.length ?? 0) < 2) {
       entry.push(e);
       continue;
@@ -181,7 +180,7 @@ function splitSearchParametersByBase(bundle: SearchParameterBundle): SearchParam
     }
     for (const base of sp.base ?? []) {
       const own = branches.filter((b) => ownerOf(b) === base);
-      entry.push({ resource: { ...sp, base: [base], expression: own.length ? own.join(' | ') : sp.expression } as SearchParameterResource });
+      entry.push({ resource: { ...sp, base: [base], expression: own.length ? own.join(' | ') : sp.expression } });
     }
   }
   return { ...bundle, entry };
@@ -327,14 +326,14 @@ function prepareSearch(resourceType: string, input: URLSearchParams, defaultPage
     const [code, modifier = ''] = key.split(':', 2);
     const sp = getSearchParameter(resourceType, code);
     if (!sp) throw new HttpProblem(400, 'invalid', `unknown search parameter "${code}" for ${resourceType}`);
-    if (!MATCHABLE_TYPES.has(sp.type as string)) {
+    if (!MATCHABLE_TYPES.has(sp.type)) {
       throw new HttpProblem(400, 'not-supported', `search parameter ${code} (type ${sp.type}) is not supported by the in-memory dev server`);
     }
     const modifierOk = modifier === '' || modifier === 'missing' || (modifier === 'not' && sp.type === 'token');
     if (!modifierOk) throw new HttpProblem(400, 'not-supported', `modifier :${modifier} on ${code} is not supported by the dev server`);
     if (modifier === 'missing' && value !== 'true' && value !== 'false') throw new HttpProblem(400, 'invalid', `${key} takes true or false`);
     if (sp.type === 'reference' && modifier === '') {
-      params.append(key, normalizeReferenceValue(value, sp.target as string[] | undefined));
+      params.append(key, normalizeReferenceValue(value, sp.target));
     } else {
       params.append(key, value);
     }

@@ -120,7 +120,7 @@ export function parseTrustedIssuers(json: unknown, source: string): TrustedIssue
   }
   return parsed.data.map((issuer) => {
     const out: TrustedIssuer = { iss: issuer.iss };
-    if (issuer.jwks) out.jwks = { keys: issuer.jwks.keys as JWK[] };
+    if (issuer.jwks) out.jwks = { keys: issuer.jwks.keys };
     if (issuer.jwksUri) out.jwksUri = issuer.jwksUri;
     if (issuer.jkuAllowlist && issuer.jkuAllowlist.length > 0) out.jkuAllowlist = [...issuer.jkuAllowlist];
     if (issuer.fhirServers && issuer.fhirServers.length > 0) out.fhirServers = [...issuer.fhirServers];

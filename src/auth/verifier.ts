@@ -218,7 +218,7 @@ export class JwtVerifier {
       if (sources.length === 0) throw new AuthError('jku not on allowlist and no configured keys', context);
     }
     if (sources.length === 0) throw new AuthError('no jku and no configured keys for this issuer', context);
-    if (sources.length === 1) return sources[0]!;
+    if (sources.length === 1) return sources[0];
 
     return async (protectedHeader, token) => {
       let failure: unknown;
@@ -257,7 +257,7 @@ function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization === '') throw new AuthError('no Authorization header');
   const match = /^Bearer +([^\s]+) *$/i.exec(authorization);
   if (!match) throw new AuthError('Authorization is not "Bearer <token>"');
-  const token = match[1]!;
+  const token = match[1];
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('token too long');
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) throw new AuthError('token is not a compact JWS');
   return token;

@@ -4,8 +4,8 @@
  * render Markdown, some render raw HTML.
  */
 export function escapeMarkdown(value: unknown): string {
-  const s = String(value ?? '')
-    // eslint-disable-next-line no-control-regex
+  const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+  const s = text
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -78,8 +78,8 @@ export interface CardTemplates {
 /** Every problem found, as "where: what" lines; empty when the knowledge fits the views. */
 export function checkCardTemplates(templates: CardTemplates, settingNames: readonly string[]): string[] {
   const problems: string[] = [];
-  const settings = scopeOf(settingNames.map((n) => [n, 'value']));
-  const common = scopeOf(Object.entries(VIEW_FIELDS.common) as [string, FieldSpec][], settings);
+  const settings = scopeOf(settingNames.map((n): [string, FieldSpec] => [n, 'value']));
+  const common = scopeOf(Object.entries<FieldSpec>(VIEW_FIELDS.common), settings);
   for (const name of unknownTemplateNames(templates.layout, common)) problems.push(`_layout.md: {{${name}}} is not a field of the card view`);
   for (const [code, card] of Object.entries(templates.cards) as [RecommendationCode, CardTemplates['cards'][RecommendationCode]][]) {
     const own = VIEW_FIELDS.cards[code] as Record<string, FieldSpec>;

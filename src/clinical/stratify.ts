@@ -217,7 +217,7 @@ function ages(
   const ageMonths = monthsBetween(birthDate, evaluationDate);
   // Adult at the relapse; when the relapse date is unusable, the age today decides.
   const relapseUsable = relapseDate !== undefined && conflicts.length === 0 && relapseDate >= birthDate;
-  const ageAtRelapse = yearsBetween(birthDate, relapseUsable ? (relapseDate as IsoDate) : evaluationDate);
+  const ageAtRelapse = yearsBetween(birthDate, relapseUsable ? relapseDate : evaluationDate);
   return { ageYears: yearsBetween(birthDate, evaluationDate), ageMonths, adult: ageAtRelapse >= s.adultAge };
 }
 

@@ -11,10 +11,10 @@ export const MCODE_HISTOLOGY_URL = 'http://hl7.org/fhir/us/mcode/StructureDefini
 type Compiled = (resource: unknown) => unknown[];
 
 function compile(expression: string): Compiled {
-  const fn = fhirpath.compile(expression, r4 as never);
+  const fn = fhirpath.compile(expression, r4);
   return (resource: unknown) => {
-    const result = fn(resource as never, {});
-    return Array.isArray(result) ? result : [result];
+    const result: unknown = fn(resource, {});
+    return Array.isArray(result) ? (result as unknown[]) : [result];
   };
 }
 
@@ -62,7 +62,7 @@ export function strings(values: unknown[]): string[] {
 }
 
 export function codings(values: unknown[]): Coding[] {
-  return values.filter((v): v is Coding => typeof v === 'object' && v !== null) as Coding[];
+  return values.filter((v): v is Coding => typeof v === 'object' && v !== null);
 }
 
 /** A FHIR date / dateTime / instant as `YYYY-MM-DD` (partial dates padded with 01); undefined if not a date. */

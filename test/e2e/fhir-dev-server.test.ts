@@ -7,7 +7,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { defaultFixturesDir, startFhirDevServer, type FhirDevServer } from '../../dev/fhir-server/server';
 import { loadFixtureBundles, main as loadFixturesMain, parseArgs } from '../../dev/tools/load-fixtures';
 

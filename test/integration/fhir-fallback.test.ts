@@ -36,7 +36,7 @@ function requestWith(keep: string[], name = NAME): Record<string, unknown> {
 
 /** What the FHIR server holds for a fixture, per key (a resource, or a searchset Bundle). */
 function serverData(name = NAME): Record<string, unknown> {
-  const data = prefetchFor(bundleResources(fixtureBundle(name) as never), templates);
+  const data = prefetchFor(bundleResources(fixtureBundle(name)), templates);
   for (const [key, value] of Object.entries(data)) {
     if (value === null) data[key] = templates[key].includes('?') ? { resourceType: 'Bundle', type: 'searchset', total: 0 } : null;
   }

@@ -40,7 +40,7 @@ describe('fixture scenarios over HTTP', () => {
   it('fixtures/requests match the bundles (npm run fixtures:requests)', () => {
     const templates = knowledgeFor().service.prefetch;
     for (const name of fixtureNames()) {
-      const prefetch = prefetchFor(bundleResources(fixtureBundle(name) as never), templates);
+      const prefetch = prefetchFor(bundleResources(fixtureBundle(name)), templates);
       // Keys the scenario declares unavailable carry what an EHR sends for a failed query.
       for (const key of expected[name].unavailable ?? []) prefetch[key] = failedQueryOutcome(key);
       expect(fixtureRequest(name).prefetch).toEqual(JSON.parse(JSON.stringify(prefetch)));

@@ -38,9 +38,9 @@ describe('trusted issuers file', () => {
     const issuers = loadTrustedIssuers(file);
     expect(issuers.map((i) => i.iss)).toEqual([SANDBOX_ISS, EPIC_ISS, 'https://ehr.example.org']);
     expect(issuers[0]).toEqual({ iss: SANDBOX_ISS, jkuAllowlist: [SANDBOX_JKU] });
-    expect(issuers[1]!.fhirServers).toEqual(['https://ehr.example-hospital.org/api/FHIR/R4']);
-    expect(issuers[2]!.jwks!.keys[0]!.kid).toBe('inline-1');
-    expect(issuers[2]!.jwks!.keys[0]!.x).toBe(key.publicJwk.x); // JWK members kept
+    expect(issuers[1].fhirServers).toEqual(['https://ehr.example-hospital.org/api/FHIR/R4']);
+    expect(issuers[2].jwks!.keys[0].kid).toBe('inline-1');
+    expect(issuers[2].jwks!.keys[0].x).toBe(key.publicJwk.x); // JWK members kept
   });
 
   test('an unreadable or non-JSON file names the file', () => {
