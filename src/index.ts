@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     knowledge = loadKnowledge(config.hooksDir, config.valueSetDir);
   } catch (err) {
     logger.fatal({ err: (err as Error).message }, 'cannot load hooks/ knowledge');
-    await flushLogs(logger);
+    await flushLogs();
     process.exit(1);
   }
   for (const warning of config.warnings) logger.warn(warning);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing requests in flight');
     void running.close().then(() => {
       logger.info('stopped');
-      void flushLogs(logger).then(() => process.exit(0));
+      void flushLogs().then(() => process.exit(0));
     });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -26,19 +26,28 @@ export const REDACT_PATHS = [
   '*.patientId',
 ];
 
-/** Log lines held while stdout does not drain (a stalled or vanished log reader); beyond this, lines are dropped. */
+/** Log bytes held while stdout does not drain (a stalled or vanished log reader); beyond this, lines are dropped. */
 const MAX_BUFFERED_LOG_BYTES = 8 * 1024 * 1024;
 
 /**
- * Standard output, written asynchronously: a log reader that stops reading (a
- * full pipe) or goes away (EPIPE) must never block or crash the service, so
- * writes are buffered up to a bound and then dropped, and write errors are
- * swallowed. `flushLogs` writes out what is buffered at shutdown.
+ * Standard output as the log destination, never blocking: Node writes a pipe
+ * without blocking the event loop and queues what the reader has not taken
+ * yet; past the bound, lines are dropped, and write errors (EPIPE: the reader
+ * went away) are ignored. (pino's own destination writes from libuv's thread
+ * pool; a write stuck on a full pipe there also blocks the process's exit.)
  */
-function stdoutDestination(): DestinationStream & { flushSync?: () => void } {
-  const dest = pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES });
-  dest.on('error', () => undefined);
-  return dest;
+function stdoutDestination(): DestinationStream {
+  process.stdout.on('error', () => undefined);
+  return {
+    write(line: string): void {
+      if (process.stdout.writableLength > MAX_BUFFERED_LOG_BYTES) return;
+      try {
+        process.stdout.write(line);
+      } catch {
+        // A closed stdout: logging stops, the service does not.
+      }
+    },
+  };
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -53,20 +62,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-/** Write out buffered log lines, giving up after `timeoutMs` (a stalled reader must not hold the exit). */
-export function flushLogs(logger: Logger, timeoutMs = 1000): Promise<void> {
-  return new Promise((resolve) => {
+/** Before exiting: let queued log lines reach stdout, giving up after `timeoutMs` (a stalled reader must not hold the exit). */
+export function flushLogs(timeoutMs = 1000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (process.stdout.writableLength === 0) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(resolve, timeoutMs);
     timer.unref();
-    try {
-      logger.flush(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    } catch {
+    process.stdout.once('drain', () => {
       clearTimeout(timer);
       resolve();
-    }
+    });
   });
 }
 
