@@ -8,14 +8,8 @@ import { failedQueryOutcome, prefetchFor } from '../../dev/tools/fixture-request
 import type { FhirResource } from '../../src/patient/records';
 import { knowledgeFor } from './cds';
 
-export const SCT = 'http://snomed.info/sct';
-export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-export const ICDO3 = 'http://terminology.hl7.org/CodeSystem/icd-o-3';
-export const LOINC = 'http://loinc.org';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const CPT = 'http://www.ama-assn.org/go/cpt';
-export const LOCAL = 'https://relapsed-all-cds.org/fhir/CodeSystem/local';
-export const UCUM = 'http://unitsofmeasure.org';
+export { CPT, ICD10CM, ICDO3, LOCAL, LOINC, RXNORM, SCT, UCUM } from './systems';
+import { LOCAL, LOINC, RXNORM, SCT, UCUM } from './systems';
 
 export const RX = {
   blinatumomab: '1597258',

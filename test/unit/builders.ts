@@ -171,14 +171,8 @@ export function card(facts: PatientFacts, code: RecommendationCode, evaluationDa
 // FHIR R4 resource builders
 // ---------------------------------------------------------------------------
 
-export const SCT = 'http://snomed.info/sct';
-export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-export const ICDO3 = 'http://terminology.hl7.org/CodeSystem/icd-o-3';
-export const LOINC = 'http://loinc.org';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const CPT = 'http://www.ama-assn.org/go/cpt';
-export const LOCAL = 'https://relapsed-all-cds.org/fhir/CodeSystem/local';
-export const UCUM = 'http://unitsofmeasure.org';
+export { CPT, ICD10CM, ICDO3, LOCAL, LOINC, RXNORM, SCT, UCUM } from '../support/systems';
+import { ICD10CM, RXNORM, SCT, UCUM } from '../support/systems';
 export const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 export const CONDITION_VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
 export const OBS_INTERP = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
