@@ -459,7 +459,7 @@ function fitView(fit: AgentFit, antigen: AntigenStatus, name: 'CD19' | 'CD22', s
     case 'antigen-unreadable':
       return { targeted: false, why: `${name} result could not be read (${antigenText(antigen)})` };
     case 'antigen-unavailable':
-      return { targeted: false, why: `${name} unknown: laboratory results unavailable` };
+      return { targeted: false, why: `${name} unknown (results unavailable)` };
     case 'refractory-current':
       return { targeted: false, why: `the relapse occurred on ${agent} (refractory)` };
     case 'below-label-age':
