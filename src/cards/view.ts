@@ -320,7 +320,11 @@ const CARD_VIEW_BUILDERS: { [C in RecommendationCode]: (c: Ctx) => CardViews[C] 
     const current = flags.currentTki ?? [];
     const started = flags.startedTki ?? [];
     return {
-      phText: c.st.phEvidence.map((e) => `${e.label}${e.value ? ` ${e.value}` : ''}${e.date ? `, ${e.date}` : ''}`).join('; ') || 'recorded',
+      phText:
+        c.st.phEvidence
+          .slice(0, 2)
+          .map((e) => `${e.label}${e.value ? ` ${quote(e.value)}` : ''}${e.date ? `, ${e.date}` : ''}`)
+          .join('; ') || 'recorded',
       child: child(c),
       switchTki: current.length > 0,
       currentTkiText: current.join(', '),
@@ -477,9 +481,20 @@ function therapyLine(t: TherapyExposure): TherapyLine {
   return { name: t.name, date: t.date, reference: t.evidence.reference };
 }
 
+/**
+ * A recorded value quoted in the advice (before **Data used**): hospital text can be long, so
+ * it is cut to keep the card readable; the full value stays under **Data used**.
+ */
+function quote(value: string | undefined, max = 24): string | undefined {
+  if (value === undefined) return undefined;
+  return value.length <= max ? value : `${value.slice(0, max - 1).trimEnd()}…`;
+}
+
 export function antigenText(a: AntigenStatus): string {
-  if (a.atRelapse)
-    return `${a.atRelapse.positivity === 'unknown' ? 'could not be read' : a.atRelapse.positivity}${a.atRelapse.evidence.value ? `, ${a.atRelapse.evidence.value}` : ''}${a.atRelapse.date ? `, ${a.atRelapse.date}` : ''}`;
+  if (a.atRelapse) {
+    const value = quote(a.atRelapse.evidence.value);
+    return `${a.atRelapse.positivity === 'unknown' ? 'could not be read' : a.atRelapse.positivity}${value ? `, ${value}` : ''}${a.atRelapse.date ? `, ${a.atRelapse.date}` : ''}`;
+  }
   if (a.unavailable) return 'unknown (laboratory results unavailable)';
   if (a.older) return `not re-assessed since relapse (last: ${a.older.positivity}${a.older.date ? `, ${a.older.date}` : ''})`;
   return 'not assessed since relapse (no result)';
@@ -487,13 +502,13 @@ export function antigenText(a: AntigenStatus): string {
 
 function mrdText(m: MrdResult | undefined): string {
   if (!m) return 'no result';
-  return `${m.evidence.value ?? 'result'}${m.date ? `, ${m.date}` : ''}`;
+  return `${quote(m.evidence.value) ?? 'result'}${m.date ? `, ${m.date}` : ''}`;
 }
 
 function persistText(st: Stratification): string {
   const r = st.response;
   if (r.refractoryMarrow && (!r.latestMrd || (r.refractoryMarrow.date ?? '') >= (r.latestMrd.date ?? ''))) {
-    return `marrow blasts ${r.refractoryMarrow.evidence.value ?? ''}${r.refractoryMarrow.date ? `, ${r.refractoryMarrow.date}` : ''}`;
+    return `marrow blasts ${quote(r.refractoryMarrow.evidence.value) ?? ''}${r.refractoryMarrow.date ? `, ${r.refractoryMarrow.date}` : ''}`;
   }
   return `MRD ${mrdText(r.latestMrd)}`;
 }

@@ -515,6 +515,25 @@ describe('class 12: cards short enough to read at chart open', () => {
   });
 });
 
+describe('class 12: long hospital text does not lengthen the advice', () => {
+  it('a long free-text antigen and MRD result is quoted short before Data used and in full under it', async () => {
+    const long = 'Positive: CD19 expressed on 95 % of the leukemic blast population by 10-colour flow cytometry; see the full haematopathology report';
+    const chart = new Chart('longtext', '2016-03-10');
+    chart.condition(B_ALL, '2022-01-10');
+    chart.marrowBlasts('2022-02-10', 1);
+    chart.condition(RELAPSE, '2025-06-02');
+    chart.marrowBlasts('2025-06-02', 60);
+    chart.observation([LOCAL, 'cd19-blasts'], '2025-06-02', { valueString: long });
+    chart.observation([LOCAL, 'cd22-blasts'], '2025-06-02', { valueString: long.replace(/CD19/g, 'CD22') });
+    const a = await answer(chart);
+    const card = a.card('reinduction-b-all') as Card;
+    const [advice, dataUsed] = (card.detail ?? '').split('**Data used**');
+    expect(advice.length).toBeLessThanOrEqual(600);
+    expect(advice).toMatch(/\*\*targeted option\*\*, CD19 positive at relapse \(positive, Positive: CD19 expresse…, 2025-06-02\)/);
+    expect(dataUsed).toContain('haematopathology report');
+  });
+});
+
 describe('local codes stay usable for MRD (local CodeSystem)', () => {
   it('an MRD coded with the local code system is read', async () => {
     const chart = base();
