@@ -128,7 +128,6 @@ export interface CardViews {
     lineageConflict: boolean;
     unplacedMrd: boolean;
     unplacedMrdText: string;
-    medsUnknown: boolean;
   };
 }
 
@@ -231,7 +230,6 @@ export const VIEW_FIELDS: { common: Specs<CommonView>; cards: { [C in Recommenda
       lineageConflict: 'value',
       unplacedMrd: 'value',
       unplacedMrdText: 'value',
-      medsUnknown: 'value',
     },
   },
 };
@@ -422,7 +420,6 @@ const CARD_VIEW_BUILDERS: { [C in RecommendationCode]: (c: Ctx) => CardViews[C] 
     lineageConflict: c.st.lineageConflict,
     unplacedMrd: c.rec.flags.unplacedMrd ?? false,
     unplacedMrdText: mrdText(c.st.response.unplacedMrd),
-    medsUnknown: notChecked(c, 'medications'),
   }),
 };
 

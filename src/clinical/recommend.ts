@@ -213,7 +213,7 @@ export function recommend(st: Stratification, s: ClinicalSettings): Recommendati
         ...relapseEvidence,
         ...(st.response.unplacedMrd ? [st.response.unplacedMrd.evidence] : []),
       ],
-      { unplacedMrd, notChecked: unplacedMrd ? notChecked('medications') : undefined },
+      { unplacedMrd },
     );
   }
 

@@ -99,9 +99,10 @@ export function assessResponse(input: ResponseInput, s: ClinicalSettings): Respo
   const mrdAtRelapse = stagingLimit ? beforeStart.filter((m) => (m.date as IsoDate) <= stagingLimit) : [];
 
   if (!reinduction.started) {
-    const unplacedMrd = start === undefined && stagingLimit ? latest(afterRelapse.filter((m) => (m.date as IsoDate) > stagingLimit)) : undefined;
-    const unknown = input.medicationsUnavailable || reinduction.undetermined === true;
-    return { phase: unknown ? 'unknown' : 'awaiting-reinduction', mrdAtRelapse, unplacedMrd: unknown ? undefined : unplacedMrd };
+    // With medication data unreadable (or a route-less dose), "no reinduction recorded" is not known: nothing is unplaced.
+    if (input.medicationsUnavailable || reinduction.undetermined === true) return { phase: 'unknown', mrdAtRelapse };
+    const unplacedMrd = stagingLimit ? latest(afterRelapse.filter((m) => (m.date as IsoDate) > stagingLimit)) : undefined;
+    return { phase: 'awaiting-reinduction', mrdAtRelapse, unplacedMrd };
   }
   // Reinduction is going on but its start is not dated: its response cannot be placed.
   if (start === undefined) return { phase: input.laboratoryUnavailable ? 'unknown' : 'response-pending', mrdAtRelapse };

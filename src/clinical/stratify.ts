@@ -281,7 +281,7 @@ export function cnsStatus(
   if (unavailable.has('laboratory')) return { status: 'unknown', evidence: [] };
   const csfResults = [...csfBlasts, ...after(facts.csfWbc)].map((x) => x.evidence);
   const workUp = [...after(facts.lumbarPunctures).map((x) => x.evidence), ...csfResults];
-  if (csfResults.length > 0 || (workUp.length > 0 && !unavailable.has('laboratory'))) return { status: 'not-involved', evidence: workUp };
+  if (workUp.length > 0) return { status: 'not-involved', evidence: workUp };
   if (unavailable.has('procedures')) return { status: 'unknown', evidence: [] };
   return { status: 'not-evaluated', evidence: [] };
 }

@@ -33,8 +33,6 @@ export interface TherapyHistory {
   currentAtRelapse: TherapyExposure[];
   /** Given before that (targeted agents, TKIs, CAR-T, nelarabine), with dates. */
   priorExposure: TherapyExposure[];
-  /** Intrathecal / intraventricular doses since the relapse (CNS-directed therapy). */
-  cnsDirected: TherapyExposure[];
   /** Systemic agents newly started since the relapse (any class, e.g. a TKI added to reinduction). */
   startedSinceRelapse: TherapyExposure[];
 }
@@ -82,7 +80,6 @@ export function therapyHistory(therapies: readonly TherapyExposure[], relapseDat
       reinduction: { started: agents.length > 0, startDate: earliest(agents)?.date, agents },
       currentAtRelapse: [],
       priorExposure: therapies.filter((t) => REPORTED_CLASSES.includes(t.agent) && !t.ongoing),
-      cnsDirected: [],
       startedSinceRelapse: [],
     };
   }
@@ -94,25 +91,19 @@ export function therapyHistory(therapies: readonly TherapyExposure[], relapseDat
   );
 
   const afterRelapse = systemic.filter((t) => t.isReinductionAgent && t.date !== undefined && t.date >= relapseDate);
-  const newStarts = afterRelapse.filter((t) => isNewStart(t, systemic, s));
+  // Systemic doses after the relapse that follow a gap without their agent; reinduction starts with the first reinduction agent among them.
+  const startedSinceRelapse = systemic.filter((t) => t.date !== undefined && t.date >= relapseDate && isNewStart(t, systemic, s));
+  const newStarts = startedSinceRelapse.filter((t) => t.isReinductionAgent);
   const start = earliest(newStarts)?.date;
   // Reinduction: from its first new start on, the reinduction agents given (continued current therapy excepted).
   const continuing = new Set(currentAtRelapse.map((t) => t.agentKey));
   const agents = start === undefined ? [] : afterRelapse.filter((t) => (t.date as IsoDate) >= start && (newStarts.includes(t) || !continuing.has(t.agentKey)));
-  const cnsDirected = therapies.filter((t) => t.route === 'intrathecal' && t.date !== undefined && t.date >= addDays(relapseDate, -s.relapseWindowDays));
   const undetermined =
     start === undefined && therapies.some((t) => t.route === 'unknown' && t.isReinductionAgent && t.date !== undefined && t.date >= relapseDate);
-  const startedSinceRelapse = systemic.filter((t) => t.date !== undefined && t.date >= relapseDate && isNewStart(t, systemic, s));
   return {
     reinduction: { started: start !== undefined, startDate: start, agents, ...(undetermined ? { undetermined } : {}) },
     currentAtRelapse,
     priorExposure,
-    cnsDirected,
     startedSinceRelapse,
   };
-}
-
-/** Agent classes of the current therapy at relapse (e.g. a TKI the disease relapsed on). */
-export function currentClasses(history: TherapyHistory): Set<AgentClass> {
-  return new Set(history.currentAtRelapse.map((t) => t.agent));
 }

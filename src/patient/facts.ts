@@ -93,16 +93,12 @@ export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminol
 
   for (const obs of live('Observation')) readObservation(obs, t, options.antigenPositivePercent, allConditionRefs, facts);
 
-  // Days on which chemotherapy was delivered into the CSF (CPT 96450 and the like).
+  // Days on which chemotherapy was delivered into the CSF (CPT 96450 and the like): read before the medications.
   const intrathecalDays = new Set<string>();
-  for (const proc of live('Procedure')) {
-    const date = firstDate(paths.procedureDate(proc));
-    if (date && t.any('intrathecal-chemotherapy-procedure', codings(paths.codings(proc)))) intrathecalDays.add(date);
-  }
-
   for (const proc of live('Procedure')) {
     const cs = codings(paths.codings(proc));
     const date = firstDate(paths.procedureDate(proc));
+    if (date && t.any('intrathecal-chemotherapy-procedure', cs)) intrathecalDays.add(date);
     if (t.any('hsct', cs)) facts.hsct.push(event(proc, 'Haematopoietic stem cell transplant', date));
     if (t.any('lumbar-puncture', cs)) facts.lumbarPunctures.push(event(proc, 'Lumbar puncture', date));
     if (t.any('car-t', cs)) {
