@@ -10,10 +10,21 @@ export const MCODE_HISTOLOGY_URL = 'http://hl7.org/fhir/us/mcode/StructureDefini
 
 type Compiled = (resource: unknown) => unknown[];
 
+/**
+ * A compiled expression. The request's resources are untrusted JSON: where a
+ * field does not have the shape R4 gives it (an array where a dateTime belongs,
+ * so `effective as dateTime` throws in fhirpath.js), that field cannot be read
+ * and yields nothing, the same as a field that is absent; the request goes on.
+ */
 function compile(expression: string): Compiled {
   const fn = fhirpath.compile(expression, r4);
   return (resource: unknown) => {
-    const result: unknown = fn(resource, {});
+    let result: unknown;
+    try {
+      result = fn(resource, {});
+    } catch {
+      return [];
+    }
     return Array.isArray(result) ? (result as unknown[]) : [result];
   };
 }

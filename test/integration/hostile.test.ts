@@ -130,6 +130,18 @@ describe('hostile input', () => {
     expect(cardCodes(expectValidCdsResponse(res.body))).toEqual(['clinical-trial', 'reinduction-b-all', 'hsct-evaluation']);
   });
 
+  it('a field of the wrong shape inside a resource (found by the fuzzer) is unreadable, not a 500', async () => {
+    const req = fixtureRequest('adult-b-persistent-cart');
+    const prefetch = req.prefetch as Record<string, { entry: { resource: Record<string, unknown> }[] }>;
+    const target = prefetch.observations.entry[0].resource;
+    for (const bad of [[0, null], { nested: true }, 42]) {
+      target.effectiveDateTime = bad;
+      const res = await request(running.url).post(URL).send(req).expect(200);
+      expect(cardCodes(expectValidCdsResponse(res.body))).toContain('clinical-trial');
+    }
+    await stillServesCorrectly();
+  });
+
   it('a prefetch over the resource bound -> 413', async () => {
     const req = valid();
     (req.prefetch as Record<string, unknown>).extra = { resourceType: 'Bundle', entry: Array.from({ length: 12_001 }, () => ({})) };
