@@ -6,6 +6,12 @@
  * prefetches everything would send.
  *
  *   npm run evaluate -- <bundle.json | cds-request.json> [--now YYYY-MM-DD] [--json]
+ *                       [--orders draft-orders.json [--hook order-sign|order-select] [--select Type/id,...]]
+ *
+ * With --orders, the Bundle's patient is checked with those draft orders (a
+ * FHIR Bundle of MedicationRequest / ServiceRequest, as context.draftOrders)
+ * by the order-sign service, or order-select with --hook (the selections are
+ * --select, else every draft).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,7 +23,9 @@ import { loadKnowledge } from './knowledge';
 import { CdsError } from './protocol/operation-outcome';
 import { answerHookRequest } from './use-case/answer-hook-request';
 
-const USAGE = 'usage: npm run evaluate -- <bundle.json | cds-request.json> [--now YYYY-MM-DD] [--json]';
+const USAGE =
+  'usage: npm run evaluate -- <bundle.json | cds-request.json> [--now YYYY-MM-DD] [--json] [--orders draft-orders.json [--hook order-sign|order-select] [--select Type/id,...]]';
+const ORDER_HOOKS = ['order-sign', 'order-select'] as const;
 
 export interface CliIo {
   out: (text: string) => void;
@@ -27,18 +35,35 @@ export interface CliIo {
 
 /** Run the evaluator; returns the exit code (0 done, 2 usage or unreadable input, 3 data unobtainable / invalid request). */
 export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
-  let args: { file: string; now: string; json: boolean };
+  let args: { file: string; now: string; json: boolean; orders?: string; hook?: (typeof ORDER_HOOKS)[number]; select?: string[] };
   try {
     const parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        now: { type: 'string' },
+        json: { type: 'boolean' },
+        orders: { type: 'string' },
+        hook: { type: 'string' },
+        select: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (parsed.values.help) return usage(io);
     const now = parsed.values.now ?? today();
     if (!/^\d{4}-\d{2}-\d{2}$/.test(now)) return usage(io, '--now takes a date YYYY-MM-DD');
     if (parsed.positionals.length !== 1) return usage(io, 'one bundle or request file is required');
-    args = { file: parsed.positionals[0], now, json: parsed.values.json === true };
+    const { orders, hook, select } = parsed.values;
+    if ((hook !== undefined || select !== undefined) && orders === undefined) return usage(io, '--hook and --select need --orders');
+    if (hook !== undefined && !(ORDER_HOOKS as readonly string[]).includes(hook)) return usage(io, '--hook is order-sign or order-select');
+    if (select !== undefined && hook !== 'order-select') return usage(io, '--select needs --hook order-select');
+    args = {
+      file: parsed.positionals[0],
+      now,
+      json: parsed.values.json === true,
+      ...(orders !== undefined ? { orders, hook: (hook as (typeof ORDER_HOOKS)[number] | undefined) ?? 'order-sign' } : {}),
+      ...(select !== undefined ? { select: select.split(',').map((x) => x.trim()) } : {}),
+    };
   } catch (err) {
     return usage(io, (err as Error).message);
   }
@@ -46,23 +71,29 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env ?? process.env);
   const knowledge = loadKnowledge(config.hooksDir, config.valueSetDir);
   let input: Record<string, unknown>;
+  let draftOrders: unknown;
   try {
-    input = JSON.parse(readFileSync(args.file, 'utf8')) as Record<string, unknown>;
+    input = readJsonFile(args.file);
+    if (args.orders !== undefined) draftOrders = readJsonFile(args.orders);
   } catch (err) {
-    io.err(`evaluate: cannot read ${args.file}: ${(err as Error).message}\n`);
+    io.err(`evaluate: cannot read ${(err as { file?: string }).file ?? args.file}: ${(err as Error).message}\n`);
     return 2;
   }
   let request: unknown;
-  if (typeof input.hook === 'string') request = input;
-  else if (input.resourceType === 'Bundle') request = requestFromBundle(input, knowledge.service.prefetch);
+  const orders = args.hook ? { hook: args.hook, draftOrders, ...(args.select ? { selections: args.select } : {}) } : undefined;
+  if (typeof input.hook === 'string' && !orders) request = input;
+  else if (input.resourceType === 'Bundle') request = requestFromBundle(input, knowledge.service.prefetch, 'bundle', orders);
   else {
-    io.err('evaluate: the file is neither a FHIR Bundle nor a CDS Hooks request\n');
+    io.err(`evaluate: the file is neither a FHIR Bundle nor a CDS Hooks request${orders ? ' (with --orders, give the patient Bundle)' : ''}\n`);
     return 2;
   }
+  const serviceId = orders ? knowledge.services.find((s) => s.hook === orders.hook)?.id : undefined;
 
   let answer: Awaited<ReturnType<typeof answerHookRequest>>;
   try {
-    answer = await answerHookRequest(request, { knowledge, settings: config.clinical, clock: () => args.now });
+    const hook = (request as { hook?: unknown }).hook;
+    const id = serviceId ?? knowledge.services.find((s) => s.hook === hook)?.id;
+    answer = await answerHookRequest(request, { knowledge, settings: config.clinical, clock: () => args.now }, undefined, id);
   } catch (err) {
     if (err instanceof CdsError) {
       io.err(`evaluate: ${err.status} ${err.message}\n`);
@@ -75,10 +106,14 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     io.out(`${JSON.stringify(answer.response, null, 2)}\n`);
     return 0;
   }
-  const { stratification } = answer.evaluation;
+  const { stratification } = answer;
   const out: string[] = [`Evaluated ${args.file} as of ${args.now}`];
   if (!stratification) {
-    out.push('No relapsed ALL found: no cards.');
+    out.push(
+      answer.resourceCount === 0 && Object.keys(answer.keys).length === 0
+        ? 'No order for an ALL-directed agent to check: no cards.'
+        : 'No relapsed ALL found: no cards.',
+    );
   } else {
     const s = stratification.reported;
     out.push('', describeStratification(s), '');
@@ -93,6 +128,14 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   }
   io.out(`${out.join('\n')}\n`);
   return 0;
+}
+
+function readJsonFile(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw Object.assign(new Error((err as Error).message), { file });
+  }
 }
 
 function usage(io: CliIo, problem?: string): number {

@@ -1,7 +1,9 @@
 /**
  * One evaluation: FHIR resources -> PatientFacts -> Stratification ->
- * Recommendation[] -> cards. No I/O; the evaluation date is an argument.
- * Shaping the CDS Hooks response is the use case's job (use-case/).
+ * Recommendation[] -> cards (patient-view), or -> OrderFinding[] -> cards for
+ * the draft orders (order-select / order-sign): one stratification for both.
+ * No I/O; the evaluation date is an argument. Shaping the CDS Hooks response
+ * is the use case's job (use-case/).
  */
 import type { Card } from './protocol/cds-hooks';
 import { renderCards } from './cards/render';
@@ -10,8 +12,12 @@ import type { ClinicalSettings } from './clinical/settings';
 import { stratify, type Stratification } from './clinical/stratify';
 import type { IsoDate } from './clinical/types';
 import type { Knowledge } from './knowledge';
+import { renderOrderCards } from './cards/order-render';
+import { checkOrders, type OrderFinding } from './clinical/order-checks';
+import { readDraftOrders } from './patient/draft-orders';
 import { buildPatientFacts } from './patient/facts';
-import type { FhirResource } from './patient/records';
+import { PatientRecord, type FhirResource } from './patient/records';
+import type { DraftOrdersBundle } from './protocol/cds-hooks';
 
 export interface Evaluation {
   stratification?: Stratification;
@@ -30,17 +36,54 @@ export interface EvaluationInput {
 }
 
 export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings): Evaluation {
-  const facts = buildPatientFacts(input.resources, knowledge.terminology, {
+  const { stratification } = stratifyRecord(input, knowledge, settings);
+  if (!stratification) return { recommendations: [], cards: [] };
+  const recommendations = recommend(stratification, settings);
+  const cards = renderCards(recommendations, stratification, knowledge.catalog, { patientId: input.patientId, settings });
+  return { stratification, recommendations, cards };
+}
+
+export interface OrderEvaluation {
+  stratification?: Stratification;
+  findings: OrderFinding[];
+  cards: Card[];
+}
+
+export interface OrderInput {
+  draftOrders?: DraftOrdersBundle;
+  /** order-select: the selected orders; undefined for order-sign (every draft is checked). */
+  selections?: readonly string[];
+}
+
+/** The draft orders checked against the patient's stratification (no relapsed ALL: no cards). */
+export function evaluateOrders(input: EvaluationInput, orders: OrderInput, knowledge: Knowledge, settings: ClinicalSettings): OrderEvaluation {
+  const { record, stratification } = stratifyRecord(input, knowledge, settings);
+  if (!stratification) return { findings: [], cards: [] };
+  const drafts = readDraftOrders(orders.draftOrders, knowledge.terminology, {
+    selections: orders.selections,
+    recordMedication: (ref) => record.medication(ref),
+  });
+  const findings = checkOrders(stratification, drafts.orders, settings);
+  const ponatinib = knowledge.terminology.concepts('ponatinib')[0];
+  const cards = renderOrderCards(findings, stratification, knowledge.orderCatalog, {
+    patientId: input.patientId,
+    settings,
+    drafts: drafts.resources,
+    localCodeSystem: knowledge.catalog.localCodeSystem,
+    ponatinib,
+  });
+  return { stratification, findings, cards };
+}
+
+function stratifyRecord(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings): { record: PatientRecord; stratification?: Stratification } {
+  const record = new PatientRecord(input.resources);
+  const facts = buildPatientFacts(record, knowledge.terminology, {
     antigenPositivePercent: settings.antigenPositivePercent,
     patientId: input.patientId,
     unavailableData: input.unavailableData,
     unavailableResourceTypes: input.unavailableResourceTypes,
   });
-  const stratification = stratify(facts, input.evaluationDate, settings);
-  if (!stratification) return { recommendations: [], cards: [] };
-  const recommendations = recommend(stratification, settings);
-  const cards = renderCards(recommendations, stratification, knowledge.catalog, { patientId: input.patientId, settings });
-  return { stratification, recommendations, cards };
+  return { record, stratification: stratify(facts, input.evaluationDate, settings) };
 }
 
 /** Today's date in UTC as YYYY-MM-DD. */

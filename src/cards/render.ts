@@ -20,7 +20,7 @@ export interface RenderContext {
   settings: ClinicalSettings;
 }
 
-const SUMMARY_MAX = 139;
+export const SUMMARY_MAX = 139;
 
 export function renderCards(recs: Recommendation[], st: Stratification, catalog: CardCatalog, ctx: RenderContext): Card[] {
   const headline = describeStratification(st.reported);
@@ -106,13 +106,13 @@ function suggestion(s: SuggestionTemplate, cardUuid: string, patientId: string, 
 }
 
 /** Summaries are plain text. */
-function plain(text: string): string {
+export function plain(text: string): string {
   return text
     .replace(/\s+/g, ' ')
     .replace(/[,;:]\s*$/, '')
     .trim();
 }
 
-function truncate(text: string, max: number): string {
+export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }

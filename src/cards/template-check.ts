@@ -61,6 +61,12 @@ export function unknownTemplateNames(template: string, scope: Scope): string[] {
   return problems;
 }
 
+/** Unknown names in a template whose view has `fields`, with the clinical settings as the outer scope. */
+export function unknownNamesIn(template: string, fields: Record<string, FieldSpec>, settingNames: readonly string[]): string[] {
+  const settings = scopeOf(settingNames.map((n): [string, FieldSpec] => [n, 'value']));
+  return unknownTemplateNames(template, scopeOf(Object.entries(fields), settings));
+}
+
 export interface CardTemplates {
   layout: string;
   cards: Record<

@@ -440,7 +440,7 @@ export function buildView(rec: Recommendation, st: Stratification, s: ClinicalSe
 }
 
 /** Ages under 2 years in months. */
-function ageText(st: Stratification): string {
+export function ageText(st: Stratification): string {
   if (st.ageYears === undefined || st.ageMonths === undefined) return 'age not recorded';
   if (st.ageMonths < 24) return `${st.ageMonths} months`;
   return `${st.ageYears} years`;
@@ -470,11 +470,11 @@ function fitView(fit: AgentFit, antigen: AntigenStatus, name: 'CD19' | 'CD22', s
   }
 }
 
-function evidenceLine(e: Evidence): EvidenceLine {
+export function evidenceLine(e: Evidence): EvidenceLine {
   return { label: e.label, value: e.value, date: e.date, reference: e.reference };
 }
 
-function therapyLine(t: TherapyExposure): TherapyLine {
+export function therapyLine(t: TherapyExposure): TherapyLine {
   return { name: t.name, date: t.date, reference: t.evidence.reference };
 }
 
@@ -482,7 +482,7 @@ function therapyLine(t: TherapyExposure): TherapyLine {
  * A recorded value quoted in the advice (before **Data used**): hospital text can be long, so
  * it is cut to keep the card readable; the full value stays under **Data used**.
  */
-function quote(value: string | undefined, max = 24): string | undefined {
+export function quote(value: string | undefined, max = 24): string | undefined {
   if (value === undefined) return undefined;
   return value.length <= max ? value : `${value.slice(0, max - 1).trimEnd()}…`;
 }

@@ -46,14 +46,38 @@ export function prefetchFor(resources: FhirResource[], templates: Record<string,
   return prefetch;
 }
 
-/** The patient-view request for a Bundle; `name` makes the hookInstance stable. */
-export function requestFromBundle(bundle: { entry?: unknown }, templates: Record<string, string>, name = 'bundle'): Record<string, unknown> {
+/** Draft orders for an order-select / order-sign request. */
+export interface OrderContext {
+  hook: 'order-select' | 'order-sign';
+  draftOrders: unknown;
+  selections?: string[];
+}
+
+/** The request for a Bundle (patient-view, or an order hook with its draft orders); `name` makes the hookInstance stable. */
+export function requestFromBundle(
+  bundle: { entry?: unknown },
+  templates: Record<string, string>,
+  name = 'bundle',
+  orders?: OrderContext,
+): Record<string, unknown> {
   const resources = bundleResources(bundle);
   const patient = resources.find((r) => r.resourceType === 'Patient');
+  const context: Record<string, unknown> = { userId: 'Practitioner/fixture-oncologist', patientId: patient?.id ?? 'unknown' };
+  if (orders) {
+    context.draftOrders = orders.draftOrders;
+    if (orders.hook === 'order-select') context.selections = orders.selections ?? draftReferences(orders.draftOrders);
+  }
   return {
-    hook: 'patient-view',
-    hookInstance: uuidV5(`fixture-request|${name}`),
-    context: { userId: 'Practitioner/fixture-oncologist', patientId: patient?.id ?? 'unknown' },
+    hook: orders?.hook ?? 'patient-view',
+    hookInstance: uuidV5(orders ? `fixture-request|${name}|${orders.hook}` : `fixture-request|${name}`),
+    context,
     prefetch: prefetchFor(resources, templates),
   };
+}
+
+/** Every MedicationRequest / ServiceRequest in a draft-orders Bundle, as `Type/id`. */
+function draftReferences(draftOrders: unknown): string[] {
+  return bundleResources(draftOrders as { entry?: unknown })
+    .filter((r) => r.resourceType === 'MedicationRequest' || r.resourceType === 'ServiceRequest')
+    .map((r) => `${r.resourceType}/${String(r.id)}`);
 }

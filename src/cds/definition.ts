@@ -1,6 +1,6 @@
 /**
- * The service definition (hooks/relapsed-all-patient-view.json) as published
- * at discovery. Prefetch templates may name value sets as
+ * The service definitions (hooks/relapsed-all-*.json: patient-view,
+ * order-select, order-sign) as published at discovery. Prefetch templates may name value sets as
  * `{{valueset:a,b}}`; they are expanded at start-up into `system|code` token
  * lists from the loaded value sets, so a site's local codes (CDS_VALUESET_DIR)
  * are prefetched too.
@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VALUE_SET_IDS, type Terminology, type ValueSetId } from '../terminology/valuesets';
+import { HOOKS } from '../protocol/cds-hooks';
 import { zodIssues } from '../protocol/zod-issues';
 
 export const ServiceDefinitionFile = z
   .object({
-    hook: z.literal('patient-view'),
+    hook: z.enum(HOOKS),
     id: z.string().regex(/^[a-z0-9-]+$/),
     title: z.string().min(1),
     description: z.string().min(1),
@@ -27,6 +28,9 @@ export type ServiceDefinition = z.infer<typeof ServiceDefinitionFile>;
 export const ESSENTIAL_PREFETCH_KEYS = ['patient', 'conditions'] as const;
 
 export class DefinitionError extends Error {}
+
+/** The services, in discovery order: one file each in hooks/. */
+export const SERVICE_FILES = ['relapsed-all-patient-view.json', 'relapsed-all-order-select.json', 'relapsed-all-order-sign.json'] as const;
 
 export function loadServiceDefinition(file: string, terminology: Terminology): ServiceDefinition {
   let parsed: ServiceDefinition;

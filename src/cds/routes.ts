@@ -12,7 +12,7 @@ import { hashIdentifier } from '../logger';
 import { FeedbackSchema, type FeedbackRequest } from '../protocol/cds-hooks';
 import { CdsError, operationOutcome } from '../protocol/operation-outcome';
 import { zodIssues } from '../protocol/zod-issues';
-import { answerHookRequest, type Caller, type FetcherFactory } from '../use-case/answer-hook-request';
+import { answerHookRequest, serviceFor, type Caller, type FetcherFactory } from '../use-case/answer-hook-request';
 
 export interface CdsRouteDeps {
   knowledge: Knowledge;
@@ -28,18 +28,16 @@ export interface CdsRouteDeps {
 
 export function cdsRouter(deps: CdsRouteDeps): Router {
   const router = Router();
-  const { service } = deps.knowledge;
+  const { services } = deps.knowledge;
   const discovery = {
-    services: [
-      {
-        hook: service.hook,
-        id: service.id,
-        title: service.title,
-        description: service.description,
-        prefetch: service.prefetch,
-        ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
-      },
-    ],
+    services: services.map((service) => ({
+      hook: service.hook,
+      id: service.id,
+      title: service.title,
+      description: service.description,
+      prefetch: service.prefetch,
+      ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
+    })),
   };
   const answerDeps = { knowledge: deps.knowledge, settings: deps.settings, clock: deps.clock ?? today, fetcherFor: deps.fetcherFor };
 
@@ -50,17 +48,19 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id`, requireJson, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      requireService(req.params.id, service.id);
+      const service = serviceFor(services, String(req.params.id));
       const caller = res.locals.caller as { issuer: Caller } | undefined;
-      const answer = await answerHookRequest(req.body, answerDeps, caller?.issuer);
+      const answer = await answerHookRequest(req.body, answerDeps, caller?.issuer, service.id);
       const body = req.body as { hookInstance?: unknown; context?: { patientId?: unknown } };
       deps.logger.info(
         {
+          service: service.id,
           hookInstance: String(body.hookInstance).slice(0, 64),
           patientRef: hashIdentifier(String(body.context?.patientId)),
           keys: answer.keys,
           resources: answer.resourceCount,
-          cards: answer.evaluation.recommendations.map((r) => r.code),
+          cards: answer.codes,
+          ...(answer.notes.length > 0 ? { notes: answer.notes } : {}),
         },
         'evaluated',
       );
@@ -72,7 +72,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
 
   router.post(`/cds-services/:id/feedback`, requireJson, (req: Request, res: Response, next: NextFunction) => {
     try {
-      requireService(req.params.id, service.id);
+      const service = serviceFor(services, String(req.params.id));
       const parsed = FeedbackSchema.safeParse(req.body);
       if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${zodIssues(parsed.error)}`);
       const stored = deps.recordFeedback ? deps.recordFeedback(service.id, parsed.data.feedback) : 0;
@@ -86,10 +86,6 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   router.all('/cds-services/:id', methodNotAllowed('POST'));
   router.all('/cds-services/:id/feedback', methodNotAllowed('POST'));
   return router;
-}
-
-function requireService(id: unknown, known: string): void {
-  if (id !== known) throw new CdsError(404, 'not-found', `no CDS service with id "${String(id).slice(0, 100)}"`);
 }
 
 function requireJson(req: Request, _res: Response, next: NextFunction): void {

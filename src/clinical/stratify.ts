@@ -72,6 +72,8 @@ export interface Stratification {
   ageMonths?: number;
   /** Adult (age >= adultAge at the relapse); undefined when age is unknown. */
   adult?: boolean;
+  /** The Patient resource the ages come from. */
+  birthEvidence?: Evidence;
   /** Site unknown: timing used the marrow threshold (to be stated on the card). */
   timingAssumedMarrow: boolean;
   /** BFM: "very early" (< 18 months from diagnosis) when dated; later groups need the end of front-line therapy. */
@@ -172,6 +174,7 @@ export function stratify(facts: PatientFacts, evaluationDate: IsoDate, s: Clinic
     relapse,
     relapseDate,
     ...age,
+    ...(age.ageYears !== undefined && facts.birthEvidence ? { birthEvidence: facts.birthEvidence } : {}),
     timingAssumedMarrow: timing.assumedMarrow,
     bfmVeryEarly: timing.months !== undefined ? timing.months < s.bfmVeryEarlyMonths : undefined,
     dateConflicts,

@@ -91,6 +91,13 @@ export interface DiseaseStatusFinding {
 
 export type AgentClass = 'blinatumomab' | 'inotuzumab' | 'nelarabine' | 'tki' | 'ponatinib' | 'other-reinduction' | 'car-t';
 
+/** The BCR-ABL1 TKIs the rules tell apart (T315I: only ponatinib has activity). Each is a value set of the same id. */
+export const TKI_DRUGS = ['imatinib', 'dasatinib', 'nilotinib', 'bosutinib', 'ponatinib'] as const;
+export type TkiDrug = (typeof TKI_DRUGS)[number];
+/** The CD19-directed CAR-T products and their label ages. Each is a value set of the same id. */
+export const CAR_T_PRODUCTS = ['tisagenlecleucel', 'brexucabtagene', 'obecabtagene'] as const;
+export type CarTProduct = (typeof CAR_T_PRODUCTS)[number];
+
 /**
  * How a dose was given: intrathecal / intraventricular doses are CNS-directed
  * therapy, never reinduction. 'unknown': no route recorded for an agent also

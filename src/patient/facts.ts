@@ -6,7 +6,6 @@
 import { emptyPatientFacts } from '../clinical/types';
 import { addDays } from '../clinical/dates';
 import type {
-  AgentClass,
   AllConditionFinding,
   DataDomain,
   DatedEvent,
@@ -21,11 +20,11 @@ import type {
 import type { Coding, Terminology, ValueSetId } from '../terminology/valuesets';
 import { codings, firstDate, paths, strings, toIsoDate } from './paths';
 import type * as R4 from 'fhir/r4';
+import { agentClass, agentKeyOf, isReinductionDrug, medicationCodings, medicationName, routeOf, type MedicationRecord } from './medication';
 import { PatientRecord, referenceOf, type FhirResource, type R4Resources, type ReadType } from './records';
 import { readAntigen, readDetection, readLineage, readMarrowBlasts, readMrd, readPositivity, reportsT315I } from './results';
 
 type AnyResource = R4Resources[ReadType];
-type MedicationRecord = R4.MedicationRequest | R4.MedicationAdministration | R4.MedicationStatement;
 
 const IGNORED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const IGNORED_STATUS = new Set(['entered-in-error', 'cancelled', 'not-done', 'registered', 'preparation', 'not-taken', 'revoked']);
@@ -73,7 +72,7 @@ export function unavailableDomains(resourceTypes: readonly string[]): DataDomain
   return [...out].sort();
 }
 
-export function buildPatientFacts(resources: Iterable<FhirResource>, t: Terminology, options: ExtractionOptions): PatientFacts {
+export function buildPatientFacts(resources: Iterable<FhirResource> | PatientRecord, t: Terminology, options: ExtractionOptions): PatientFacts {
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
   const live = <T extends ReadType>(type: T): R4Resources[T][] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
 
@@ -301,7 +300,8 @@ function readTherapy(
 ): TherapyExposure | undefined {
   const status = typeof med.status === 'string' ? med.status : 'unknown';
   if (!EXPOSED_STATUS.has(status)) return undefined;
-  const cs = medicationCodings(med, record);
+  const lookup = (ref: string): R4.Medication | undefined => record.medication(ref);
+  const cs = medicationCodings(med, lookup);
   const agent = agentClass(cs, t);
   if (!agent) return undefined;
   const date =
@@ -310,7 +310,7 @@ function readTherapy(
       : type === 'MedicationAdministration'
         ? firstDate(paths.administrationDate(med))
         : firstDate(paths.statementDate(med));
-  const name = medicationName(med, record) ?? agent;
+  const name = medicationName(med, lookup) ?? agent;
   const route = routeOf(med, name, t);
   // A cytarabine / methotrexate dose with no route on the day of an intrathecal-chemotherapy procedure was the intrathecal dose.
   const itCapable = t.any('intrathecal-agents', cs);
@@ -325,32 +325,9 @@ function readTherapy(
     endDate: endDateOf(med, date),
     ongoing: ONGOING_STATUS.has(status),
     route: intrathecal ? 'intrathecal' : routeUnknown ? 'unknown' : 'systemic',
-    isReinductionAgent: GIVEN_STATUS.has(status) && t.any('reinduction-agents', cs),
+    isReinductionAgent: GIVEN_STATUS.has(status) && isReinductionDrug(cs, t),
     evidence: evidence(med, name, date, [status, intrathecal ? 'intrathecal' : undefined].filter(Boolean).join(', ')),
   };
-}
-
-/** Route text that names the CSF: "intrathecal", "intraventricular", "Ommaya" (any case) or "IT" as a whole word. */
-const INTRATHECAL_WORDS = /\b(intra-?thecal|intra-?ventricular|intracerebroventricular|ommaya)\b/i;
-const IT_ABBREVIATION = /(^|[^A-Za-z])IT([^A-Za-z]|$)/;
-
-/** 'intrathecal' when the route (coded or text, or the drug's own name) says so; 'systemic' when another route is coded; else unknown. */
-function routeOf(med: MedicationRecord, name: string, t: Terminology): 'intrathecal' | 'systemic' | undefined {
-  const routeCodings = codings(paths.routeCodings(med));
-  if (t.any('intrathecal-route', routeCodings)) return 'intrathecal';
-  const texts = strings(paths.routeText(med));
-  if (texts.some((x) => INTRATHECAL_WORDS.test(x) || IT_ABBREVIATION.test(x))) return 'intrathecal';
-  if (strings(paths.dosageText(med)).some((x) => INTRATHECAL_WORDS.test(x) || IT_ABBREVIATION.test(x))) return 'intrathecal';
-  if (INTRATHECAL_WORDS.test(name)) return 'intrathecal';
-  if (routeCodings.length > 0 || texts.length > 0) return 'systemic';
-  return undefined;
-}
-
-/** The same drug (ingredient) whatever product or record it comes from. */
-function agentKeyOf(agent: AgentClass, cs: Coding[], t: Terminology, name: string): string {
-  if (agent !== 'other-reinduction' && agent !== 'tki') return agent;
-  const member = cs.find((c) => t.has(agent === 'tki' ? 'tki' : 'reinduction-agents', c));
-  return member ? `${agent}:${member.system}|${member.code}` : `${agent}:${name.toLowerCase()}`;
 }
 
 const DURATION_DAYS: Record<string, number> = { d: 1, wk: 7, mo: 30, a: 365 };
@@ -366,43 +343,6 @@ function endDateOf(med: MedicationRecord, start: string | undefined): string | u
     if (d && typeof d.value === 'number' && per !== undefined && d.value > 0) return addDays(start, Math.round(d.value * per) - 1);
   }
   return undefined;
-}
-
-/** medicationCodeableConcept, or the contained / bundled Medication's code and ingredients. */
-function medicationCodings(med: MedicationRecord, record: PatientRecord): Coding[] {
-  const direct = codings(paths.medicationCodings(med));
-  const medication = referencedMedication(med, record);
-  return medication ? [...direct, ...codings(paths.medicationIngredientCodings(medication))] : direct;
-}
-
-function referencedMedication(med: MedicationRecord, record: PatientRecord): R4.Medication | undefined {
-  const ref = strings(paths.medicationReference(med))[0];
-  if (!ref) return undefined;
-  if (ref.startsWith('#')) {
-    return (med.contained ?? []).find((c): c is R4.Medication => c.resourceType === 'Medication' && `#${c.id}` === ref);
-  }
-  return record.medication(ref);
-}
-
-function medicationName(med: MedicationRecord, record: PatientRecord): string | undefined {
-  const direct = strings(paths.medicationCodeText(med))[0];
-  if (direct) return direct;
-  const m = referencedMedication(med, record);
-  return m ? strings(paths.codeText(m))[0] : undefined;
-}
-
-const AGENT_ORDER: [ValueSetId, AgentClass][] = [
-  ['car-t', 'car-t'],
-  ['blinatumomab', 'blinatumomab'],
-  ['inotuzumab', 'inotuzumab'],
-  ['nelarabine', 'nelarabine'],
-  ['ponatinib', 'ponatinib'],
-  ['tki', 'tki'],
-  ['reinduction-agents', 'other-reinduction'],
-];
-
-function agentClass(cs: Coding[], t: Terminology): AgentClass | undefined {
-  return AGENT_ORDER.find(([vs]) => t.any(vs, cs))?.[1];
 }
 
 function text(r: AnyResource): string | undefined {

@@ -137,9 +137,31 @@ export const DiscoverySchema = z
 
 const FhirResourceShape = z.looseObject({ resourceType: z.string().regex(/^[A-Z][A-Za-z]{1,63}$/) });
 
-/** Invocation request (patient-view). Prefetch values: a FHIR resource (often a Bundle), or null. */
+/** The hooks the service answers. */
+export const HOOKS = ['patient-view', 'order-select', 'order-sign'] as const;
+export type Hook = (typeof HOOKS)[number];
+
+/**
+ * order-select / order-sign `context.draftOrders`: a Bundle (real clients send
+ * no `type`) whose entries hold resources. Entries are checked one by one by
+ * the reader (an entry of an unknown type is ignored and said so); the shape
+ * of the Bundle itself is checked here.
+ */
+export const DraftOrdersSchema = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  entry: z
+    .array(z.looseObject({ resource: FhirResourceShape.optional() }))
+    .max(500)
+    .optional(),
+});
+export type DraftOrdersBundle = z.infer<typeof DraftOrdersSchema>;
+
+/** A reference to a draft order, e.g. `MedicationRequest/request-123`. */
+const OrderReference = z.string().min(1).max(200);
+
+/** Invocation request. Prefetch values: a FHIR resource (often a Bundle), or null. The hook's own context is checked per hook. */
 export const CdsRequestSchema = z.looseObject({
-  hook: z.literal('patient-view'),
+  hook: z.enum(HOOKS),
   hookInstance: z.string().min(1).max(200),
   fhirServer: z.url().max(2048).optional(),
   fhirAuthorization: z
@@ -156,6 +178,9 @@ export const CdsRequestSchema = z.looseObject({
     userId: z.string().min(1).max(1024),
     patientId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'patientId must be a FHIR id'),
     encounterId: z.string().max(1024).optional(),
+    /** order-select: the orders the user has just selected; order-sign: absent. */
+    selections: z.array(OrderReference).max(500).optional(),
+    draftOrders: DraftOrdersSchema.optional(),
   }),
   prefetch: z.record(z.string().max(256), FhirResourceShape.nullable()).optional(),
   extension: z.record(z.string(), z.unknown()).optional(),

@@ -1,10 +1,12 @@
 /**
  * The use case: answer one CDS Hooks request. Every door calls this (the
- * patient-view route, the command-line evaluator, and the order hooks next),
- * so they cannot disagree on the same request:
+ * patient-view and order-select / order-sign routes, the command-line
+ * evaluator), so they cannot disagree on the same request:
  *
- *   validate -> gather the data (prefetch, else the caller's FHIR server) ->
- *   412 when the essential data is unobtainable -> evaluate -> CDS response.
+ *   validate -> (order hooks: no ALL-directed agent ordered -> no cards, no
+ *   data read) -> gather the data (prefetch, else the caller's FHIR server) ->
+ *   412 when the essential data is unobtainable -> evaluate (the chart, or
+ *   the draft orders against the same stratification) -> CDS response.
  *
  * Express and the CLI are thin adapters around it.
  */
@@ -12,9 +14,13 @@ import { ESSENTIAL_PREFETCH_KEYS } from '../cds/definition';
 import { describeKey, resolvePrefetch, unavailableResourceTypes, type FhirFallback, type KeyState } from '../cds/prefetch';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { IsoDate } from '../clinical/types';
-import { evaluate, type Evaluation } from '../engine';
+import { hasCheckableOrder } from '../clinical/order-checks';
+import type { Stratification } from '../clinical/stratify';
+import { evaluate, evaluateOrders } from '../engine';
+import { readDraftOrders } from '../patient/draft-orders';
 import type { Knowledge } from '../knowledge';
-import { CdsRequestSchema, type CdsRequest, type CdsResponse } from '../protocol/cds-hooks';
+import { CdsRequestSchema, type Card, type CdsRequest, type CdsResponse } from '../protocol/cds-hooks';
+import type { ServiceDefinition } from '../cds/definition';
 import { CdsError } from '../protocol/operation-outcome';
 import { zodIssues } from '../protocol/zod-issues';
 
@@ -40,10 +46,14 @@ export interface Caller {
 
 export interface HookAnswer {
   response: CdsResponse;
-  /** For the log: how each prefetch key's data was obtained, and how much data there was. */
+  /** For the log: how each prefetch key's data was obtained (none when nothing had to be read), and how much data there was. */
   keys: Record<string, KeyState>;
   resourceCount: number;
-  evaluation: Evaluation;
+  stratification?: Stratification;
+  /** The catalog codes of the cards, in order (for the log). */
+  codes: string[];
+  /** What was ignored in the request (draft order entries of other types), in words, for the log. */
+  notes: string[];
 }
 
 /** Validate a request body; the message names the fields but never echoes their content. */
@@ -56,9 +66,27 @@ export function parseHookRequest(body: unknown): CdsRequest {
   return parsed.data;
 }
 
-export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?: Caller): Promise<HookAnswer> {
+/**
+ * Answer one request for one service (`serviceId`; the patient-view service
+ * when not given). The request's hook must be the service's hook.
+ */
+export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?: Caller, serviceId?: string): Promise<HookAnswer> {
   const request = parseHookRequest(body);
-  const templates = deps.knowledge.service.prefetch;
+  const service = serviceFor(deps.knowledge.services, serviceId ?? deps.knowledge.service.id);
+  if (request.hook !== service.hook)
+    throw new CdsError(400, 'invalid', `invalid CDS Hooks request: service ${service.id} answers the ${service.hook} hook, not ${request.hook}`);
+  const isOrderHook = service.hook !== 'patient-view';
+  const { draftOrders, selections } = request.context;
+  let notes: string[] = [];
+  if (isOrderHook) {
+    if (!draftOrders) throw new CdsError(400, 'required', `invalid CDS Hooks request: context.draftOrders is required for ${service.hook}`);
+    // Nothing this service checks was ordered: no cards, and no patient data read (cheaper than a patient-view).
+    const drafts = readDraftOrders(draftOrders, deps.knowledge.terminology, { selections: service.hook === 'order-select' ? selections : undefined });
+    notes = drafts.notes;
+    if (!hasCheckableOrder(drafts.orders) && !drafts.unresolvedMedication) return { response: { cards: [] }, keys: {}, resourceCount: 0, codes: [], notes };
+  }
+
+  const templates = service.prefetch;
   // With a verified caller, only its issuer's FHIR servers may be called; with auth off, the configured allowlist.
   const allowed = caller ? (caller.fhirServers ?? []) : undefined;
   const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates, allowed));
@@ -73,21 +101,45 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
     );
   }
 
-  const evaluation = evaluate(
-    {
-      patientId: request.context.patientId,
-      resources: resolved.resources,
-      evaluationDate: deps.clock(),
-      unavailableData: resolved.unavailable.map((u) => `${describeKey(u.key)} (${u.reason})`),
-      unavailableResourceTypes: unavailableResourceTypes(resolved, templates),
-    },
-    deps.knowledge,
-    deps.settings,
+  const input = {
+    patientId: request.context.patientId,
+    resources: resolved.resources,
+    evaluationDate: deps.clock(),
+    unavailableData: resolved.unavailable.map((u) => `${describeKey(u.key)} (${u.reason})`),
+    unavailableResourceTypes: unavailableResourceTypes(resolved, templates),
+  };
+  const answer = (stratification: Stratification | undefined, cards: Card[], codes: string[]): HookAnswer => ({
+    response: toCdsResponse(stratification, cards),
+    keys: resolved.keys,
+    resourceCount: resolved.resources.length,
+    ...(stratification ? { stratification } : {}),
+    codes,
+    notes,
+  });
+  if (isOrderHook) {
+    const e = evaluateOrders(input, { draftOrders, selections: service.hook === 'order-select' ? selections : undefined }, deps.knowledge, deps.settings);
+    return answer(
+      e.stratification,
+      e.cards,
+      e.findings.map((f) => f.code),
+    );
+  }
+  const e = evaluate(input, deps.knowledge, deps.settings);
+  return answer(
+    e.stratification,
+    e.cards,
+    e.recommendations.map((r) => r.code),
   );
-  return { response: toCdsResponse(evaluation), keys: resolved.keys, resourceCount: resolved.resources.length, evaluation };
+}
+
+/** The service with this id; 404 when there is none. */
+export function serviceFor(services: readonly ServiceDefinition[], id: string): ServiceDefinition {
+  const found = services.find((s) => s.id === id);
+  if (!found) throw new CdsError(404, 'not-found', `no CDS service with id "${id.slice(0, 100)}"`);
+  return found;
 }
 
 /** The CDS Hooks response body: cards, plus the stratification extension when relapsed ALL was found. */
-export function toCdsResponse(e: Evaluation): CdsResponse {
-  return e.stratification ? { cards: e.cards, extension: { [STRATIFICATION_EXTENSION]: e.stratification.reported } } : { cards: e.cards };
+export function toCdsResponse(stratification: Stratification | undefined, cards: Card[]): CdsResponse {
+  return stratification ? { cards, extension: { [STRATIFICATION_EXTENSION]: stratification.reported } } : { cards };
 }

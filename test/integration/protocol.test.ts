@@ -12,12 +12,20 @@ const URL = '/cds-services/relapsed-all-patient-view';
 const { app, logs } = makeTestApp();
 
 describe('discovery', () => {
-  it('publishes one patient-view service with narrow prefetch templates', async () => {
+  it('publishes the patient-view, order-select and order-sign services, each with narrow prefetch templates', async () => {
     const res = await request(app).get('/cds-services').expect(200);
     const body = DiscoverySchema.parse(res.body);
-    expect(body.services).toHaveLength(1);
+    expect(body.services.map((s) => [s.id, s.hook])).toEqual([
+      ['relapsed-all-patient-view', 'patient-view'],
+      ['relapsed-all-order-select', 'order-select'],
+      ['relapsed-all-order-sign', 'order-sign'],
+    ]);
+    for (const orderService of body.services.slice(1)) {
+      expect(orderService.title).toBeTruthy();
+      expect(orderService.usageRequirements).toMatch(/CDS_VALUESET_DIR/);
+      expect(orderService.prefetch).toEqual(body.services[0].prefetch);
+    }
     const [service] = body.services;
-    expect(service).toMatchObject({ id: 'relapsed-all-patient-view', hook: 'patient-view' });
     expect(service.title).toBeTruthy();
     expect(service.usageRequirements).toMatch(/CDS_VALUESET_DIR/);
     expect(Object.keys(service.prefetch ?? {}).sort()).toEqual(
