@@ -8,7 +8,7 @@ import request from 'supertest';
 import type { Card, CdsResponse } from '../../src/protocol/cds-hooks';
 import { STRATIFICATION_EXTENSION } from '../../src/use-case/answer-hook-request';
 import { cardCodes, expectValidCdsResponse, makeTestApp } from '../support/cds';
-import { CPT, Chart, ICD10CM, LOCAL, OPTIONAL_KEYS, RX, SCT, requestFor } from '../support/chart';
+import { B_ALL, CPT, Chart, HSCT, INTRATHECAL, IV, LOCAL, OPTIONAL_KEYS, RELAPSE, RX, SCT, T_ALL, base, requestFor, type BaseOptions } from '../support/chart';
 
 const { app } = makeTestApp();
 const URL = '/cds-services/relapsed-all-patient-view';
@@ -38,51 +38,6 @@ async function answer(chart: Chart, unavailable: readonly string[] = []): Promis
     text,
     all: body.cards.map((c) => `${c.summary}\n${c.detail ?? ''}`).join('\n'),
   };
-}
-
-const B_ALL: [string, string, string] = [SCT, '277571004', 'B-cell acute lymphoblastic leukemia'];
-const T_ALL: [string, string, string] = [SCT, '277575008', 'T-cell acute lymphoblastic leukemia'];
-const RELAPSE: [string, string, string] = [ICD10CM, 'C91.02', 'Acute lymphoblastic leukemia, in relapse'];
-const IV: [string, string, string] = [SCT, '47625008', 'Intravenous route'];
-const INTRATHECAL: [string, string, string] = [SCT, '72607000', 'Intrathecal route'];
-const HSCT: [string, string, string] = [SCT, '234336002', 'Hemopoietic stem cell transplant'];
-const LP: [string, string, string] = [CPT, '62270', 'Spinal puncture, lumbar, diagnostic'];
-
-interface BaseOptions {
-  id?: string;
-  birth?: string;
-  diagnosis?: string;
-  relapse?: string;
-  lineage?: 'B' | 'T';
-  cd19?: number;
-  cd22?: number;
-  /** CNS work-up at relapse (LP + negative CSF). */
-  cnsWorkUp?: boolean;
-  ph?: boolean;
-}
-
-/**
- * A child (born 2016-03-10) with B-ALL diagnosed 2022-01-10, remission 2022-02-10,
- * isolated marrow relapse 2025-06-02 (40 months: late), CD19 95 %, CD22 80 %,
- * BCR-ABL1 negative, LP with negative CSF. No therapy since the relapse.
- */
-function base(o: BaseOptions = {}): Chart {
-  const relapse = o.relapse ?? '2025-06-02';
-  const chart = new Chart(o.id ?? 'pt', o.birth ?? '2016-03-10');
-  chart.condition(o.lineage === 'T' ? T_ALL : B_ALL, o.diagnosis ?? '2022-01-10');
-  chart.marrowBlasts('2022-02-10', 1);
-  chart.condition(RELAPSE, relapse);
-  chart.marrowBlasts(relapse, 60);
-  if (o.lineage !== 'T') {
-    chart.antigen('CD19', relapse, o.cd19 ?? 95);
-    chart.antigen('CD22', relapse, o.cd22 ?? 80);
-  }
-  chart.bcrAbl1('2022-01-12', o.ph ?? false);
-  if (o.cnsWorkUp !== false) {
-    chart.procedure(LP, relapse);
-    chart.csfBlasts(relapse, false);
-  }
-  return chart;
 }
 
 const EARLY_DX = '2023-06-10'; // relapse 2025-06-02 is 23 months later: early

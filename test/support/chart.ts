@@ -9,7 +9,7 @@ import type { FhirResource } from '../../src/patient/records';
 import { knowledgeFor } from './cds';
 
 export { CPT, ICD10CM, ICDO3, LOCAL, LOINC, RXNORM, SCT, UCUM } from './systems';
-import { LOCAL, LOINC, RXNORM, SCT, UCUM } from './systems';
+import { CPT, ICD10CM, LOCAL, LOINC, RXNORM, SCT, UCUM } from './systems';
 
 export const RX = {
   blinatumomab: '1597258',
@@ -152,3 +152,90 @@ export const OPTIONAL_KEYS = [
   'serviceRequests',
   'researchSubjects',
 ] as const;
+
+/** How a draft order names its drug: a coded concept, a contained Medication, or a Medication in the draftOrders Bundle. */
+export type DraftCoding = 'concept' | 'contained' | 'bundled';
+
+/** A draft MedicationRequest as an EHR sends it in `context.draftOrders` (status draft, often no intent). */
+export function draftMedicationRequest(
+  id: string,
+  patientId: string,
+  drug: Coding | undefined,
+  how: DraftCoding = 'concept',
+  extra: Record<string, unknown> = {},
+): { request: FhirResource; medication?: FhirResource } {
+  const request: FhirResource = { resourceType: 'MedicationRequest', id, status: 'draft', subject: { reference: `Patient/${patientId}` }, ...extra };
+  if (!drug) return { request };
+  const code = { coding: [concept(drug)], ...(drug[2] ? { text: drug[2] } : {}) };
+  if (how === 'concept') return { request: { ...request, medicationCodeableConcept: code } };
+  const medication: FhirResource = { resourceType: 'Medication', id: `${id}-med`, code };
+  if (how === 'contained') return { request: { ...request, contained: [medication], medicationReference: { reference: `#${id}-med` } } };
+  return { request: { ...request, medicationReference: { reference: `Medication/${id}-med` } }, medication };
+}
+
+/** A draftOrders Bundle as the CDS Hooks Sandbox sends it: no `type`, entries with a resource each. */
+export function draftOrdersBundle(...drafts: { request: FhirResource; medication?: FhirResource }[]): Record<string, unknown> {
+  return { resourceType: 'Bundle', entry: drafts.flatMap((d) => [d.request, ...(d.medication ? [d.medication] : [])]).map((resource) => ({ resource })) };
+}
+
+/** The order-select / order-sign request for a chart and its draft orders (every key prefetched unless `unavailable`). */
+export function orderRequestFor(
+  chart: Chart,
+  hook: 'order-select' | 'order-sign',
+  draftOrders: Record<string, unknown>,
+  options: { unavailable?: readonly string[]; selections?: string[] } = {},
+): Record<string, unknown> {
+  const base = requestFor(chart, options.unavailable ?? []);
+  const context: Record<string, unknown> = { ...(base.context as Record<string, unknown>), draftOrders };
+  if (hook === 'order-select') {
+    const entries = (draftOrders.entry as { resource: FhirResource }[] | undefined) ?? [];
+    context.selections =
+      options.selections ?? entries.filter((e) => e.resource.resourceType === 'MedicationRequest').map((e) => `MedicationRequest/${String(e.resource.id)}`);
+  }
+  return { ...base, hook, hookInstance: '5d3a7c2e-8f4b-4e1a-9c6d-2b7e1f0a9d33', context };
+}
+
+export const B_ALL: [string, string, string] = [SCT, '277571004', 'B-cell acute lymphoblastic leukemia'];
+export const T_ALL: [string, string, string] = [SCT, '277575008', 'T-cell acute lymphoblastic leukemia'];
+export const RELAPSE: [string, string, string] = [ICD10CM, 'C91.02', 'Acute lymphoblastic leukemia, in relapse'];
+export const IV: [string, string, string] = [SCT, '47625008', 'Intravenous route'];
+export const INTRATHECAL: [string, string, string] = [SCT, '72607000', 'Intrathecal route'];
+export const HSCT: [string, string, string] = [SCT, '234336002', 'Hemopoietic stem cell transplant'];
+export const LP: [string, string, string] = [CPT, '62270', 'Spinal puncture, lumbar, diagnostic'];
+
+export interface BaseOptions {
+  id?: string;
+  birth?: string;
+  diagnosis?: string;
+  relapse?: string;
+  lineage?: 'B' | 'T';
+  cd19?: number;
+  cd22?: number;
+  /** CNS work-up at relapse (LP + negative CSF). */
+  cnsWorkUp?: boolean;
+  ph?: boolean;
+}
+
+/**
+ * A child (born 2016-03-10) with B-ALL diagnosed 2022-01-10, remission 2022-02-10,
+ * isolated marrow relapse 2025-06-02 (40 months: late), CD19 95 %, CD22 80 %,
+ * BCR-ABL1 negative, LP with negative CSF. No therapy since the relapse.
+ */
+export function base(o: BaseOptions = {}): Chart {
+  const relapse = o.relapse ?? '2025-06-02';
+  const chart = new Chart(o.id ?? 'pt', o.birth ?? '2016-03-10');
+  chart.condition(o.lineage === 'T' ? T_ALL : B_ALL, o.diagnosis ?? '2022-01-10');
+  chart.marrowBlasts('2022-02-10', 1);
+  chart.condition(RELAPSE, relapse);
+  chart.marrowBlasts(relapse, 60);
+  if (o.lineage !== 'T') {
+    chart.antigen('CD19', relapse, o.cd19 ?? 95);
+    chart.antigen('CD22', relapse, o.cd22 ?? 80);
+  }
+  chart.bcrAbl1('2022-01-12', o.ph ?? false);
+  if (o.cnsWorkUp !== false) {
+    chart.procedure(LP, relapse);
+    chart.csfBlasts(relapse, false);
+  }
+  return chart;
+}
