@@ -60,6 +60,7 @@ export interface Truth {
   cd19PositiveSeen: boolean;
   cd19NegativeSeen: boolean;
   cd22PositiveSeen: boolean;
+  cd22NegativeSeen: boolean;
   /** First systemic, newly started reinduction dose the service could see. */
   reinductionStartSeen?: string;
   /** MRD dates the service could see. */
@@ -274,6 +275,7 @@ export function buildChart(c: Choices): { chart: Chart; truth: Truth } {
       cd19PositiveSeen: seenPositive(c.cd19),
       cd19NegativeSeen: labsSeen && c.cd19 === 'negative',
       cd22PositiveSeen: seenPositive(c.cd22),
+      cd22NegativeSeen: labsSeen && c.cd22 === 'negative',
       reinductionStartSeen: unavailable.has('medicationAdministrations') ? undefined : reinductionStart,
       mrdDatesSeen: labsSeen ? c.mrd.map((m) => addDays(relapse, m.day)) : [],
       hsctAfterRelapse: c.hsct === 'after',
@@ -282,8 +284,8 @@ export function buildChart(c: Choices): { chart: Chart; truth: Truth } {
   };
 }
 
-function unseen(): Pick<Truth, 'cd19PositiveSeen' | 'cd19NegativeSeen' | 'cd22PositiveSeen' | 'mrdDatesSeen' | 'hsctAfterRelapse'> {
-  return { cd19PositiveSeen: false, cd19NegativeSeen: false, cd22PositiveSeen: false, mrdDatesSeen: [], hsctAfterRelapse: false };
+function unseen(): Pick<Truth, 'cd19PositiveSeen' | 'cd19NegativeSeen' | 'cd22PositiveSeen' | 'cd22NegativeSeen' | 'mrdDatesSeen' | 'hsctAfterRelapse'> {
+  return { cd19PositiveSeen: false, cd19NegativeSeen: false, cd22PositiveSeen: false, cd22NegativeSeen: false, mrdDatesSeen: [], hsctAfterRelapse: false };
 }
 
 function refs(chart: Chart): Set<string> {
