@@ -5,11 +5,14 @@
  * or paginated in pages of 2 (by the server, and by a client that prefetched
  * first pages only). The FHIR server and the CDS service run as separate
  * processes on loopback; one server is loaded with `npm run fixtures:load`.
+ * The order fixtures (issue #9) get the same cards from order-select /
+ * order-sign prefetched, partly fetched and fetched.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { ROOT, expectValidCdsResponse, expected, fixtureNames, fixtureRequest, knowledgeFor } from '../support/cds';
+import { orderCardSummary, orderScenario, orderScenarioNames, orderScenarioRequest, serviceUrl, sortCards } from '../support/orders';
 import { LOAD_FIXTURES_ENTRY, START_HOOK_TIMEOUT_MS, requireBuild, startCdsService, startFhirServer, stopAll, stopProcess, type Started } from './processes';
 
 const execFileAsync = promisify(execFile);
@@ -109,4 +112,39 @@ describe('the same cards and stratification however the data arrives', () => {
     },
     START_HOOK_TIMEOUT_MS,
   );
+
+  describe('order-select / order-sign: prefetched = partly fetched = fetched', () => {
+    beforeAll(async () => {
+      // The order fixtures' patients, loaded onto the first server as the transaction Bundles they are.
+      for (const name of orderScenarioNames()) {
+        const res = await fetch(fhir?.baseUrl as string, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/fhir+json' },
+          body: JSON.stringify(orderScenario(name).patient),
+        });
+        expect(res.status).toBe(200);
+      }
+    }, START_HOOK_TIMEOUT_MS);
+
+    it.each(orderScenarioNames())('%s', async (name) => {
+      const scenario = orderScenario(name);
+      const full = orderScenarioRequest(name, scenario);
+      const { prefetch, ...rest } = full as { prefetch: Record<string, unknown> };
+      const call = async (body: unknown): Promise<unknown> => {
+        const res = await fetch(`${cds?.baseUrl}${serviceUrl(scenario.hook)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+        return res.json();
+      };
+      const prefetched = await call(full);
+      expect(orderCardSummary(expectValidCdsResponse(prefetched))).toEqual(sortCards(scenario.expected));
+      const partly = await call({ ...rest, fhirServer: fhir?.baseUrl, prefetch: { patient: prefetch.patient, conditions: prefetch.conditions } });
+      const fetched = await call({ ...rest, fhirServer: fhir?.baseUrl });
+      expect(partly).toEqual(prefetched);
+      expect(fetched).toEqual(prefetched);
+    });
+  });
 });

@@ -4,12 +4,13 @@
  * a user would, as a child process.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { runEvaluate } from '../../src/cli';
 import { ROOT, expectValidCdsResponse, fixtureRequest, makeTestApp } from '../support/cds';
+import { orderScenario, orderScenarioRequest, serviceUrl } from '../support/orders';
 
 async function evaluate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -61,6 +62,60 @@ describe('npm run evaluate', () => {
     expect(await evaluate('x.json', '--now', 'yesterday')).toMatchObject({ code: 2, err: expect.stringMatching(/--now takes a date/) });
     expect(await evaluate('x.json', '--nope')).toMatchObject({ code: 2, err: expect.stringMatching(/usage:/) });
     expect(await evaluate()).toMatchObject({ code: 2, err: expect.stringMatching(/one bundle or request file is required/) });
+  });
+
+  describe('--orders: the order checks for a patient Bundle and a draft-orders file', () => {
+    const scenario = orderScenario('ox-t315i-dasatinib-flagida-lp');
+    const dir = mkdtempSync(join(tmpdir(), 'cli-orders-'));
+    const patient = join(dir, 'patient.json');
+    const orders = join(dir, 'draft-orders.json');
+    writeFileSync(patient, JSON.stringify(scenario.patient));
+    writeFileSync(orders, JSON.stringify(scenario.draftOrders));
+
+    it('prints the order cards with their suggestions (order-sign by default)', async () => {
+      const { code, out } = await evaluate(patient, '--orders', orders, '--now', '2026-11-28');
+      expect(code).toBe(0);
+      expect(out).toMatch(/\[CRITICAL\] dasatinib ordered with ABL1 T315I reported: no T315I activity; switch to ponatinib\s+\(order-tki-t315i\)/);
+      expect(out).toContain('-> suggestion: Order ponatinib instead of dasatinib');
+      expect(out).toContain('-> suggestion: Remove the dasatinib order');
+    });
+
+    it('--json gives exactly the order-sign service answer; --hook order-select with --select checks only the selection', async () => {
+      const { app } = makeTestApp();
+      const http = await request(app).post(serviceUrl('order-sign')).send(orderScenarioRequest('ox-t315i-dasatinib-flagida-lp', scenario)).expect(200);
+      const { out } = await evaluate(patient, '--orders', orders, '--now', '2026-11-28', '--json');
+      expect(JSON.parse(out)).toEqual(http.body);
+      const selected = await evaluate(
+        patient,
+        '--orders',
+        orders,
+        '--hook',
+        'order-select',
+        '--select',
+        'MedicationRequest/ox9-draft-ida',
+        '--json',
+        '--now',
+        '2026-11-28',
+      );
+      expect(expectValidCdsResponse(JSON.parse(selected.out)).cards).toEqual([]);
+    });
+
+    it('an order for nothing it checks: says so', async () => {
+      const none = join(dir, 'none.json');
+      writeFileSync(
+        none,
+        JSON.stringify({ resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', id: 'request-123', status: 'draft' } }] }),
+      );
+      const { code, out } = await evaluate(patient, '--orders', none, '--now', '2026-11-28');
+      expect(code).toBe(0);
+      expect(out).toContain('No order for an ALL-directed agent to check: no cards.');
+    });
+
+    it('refuses --hook or --select without --orders, and an unknown hook', async () => {
+      expect((await evaluate(patient, '--hook', 'order-sign')).code).toBe(2);
+      expect((await evaluate(patient, '--orders', orders, '--hook', 'patient-view')).err).toMatch(/--hook is order-sign or order-select/);
+      expect((await evaluate(patient, '--orders', orders, '--select', 'MedicationRequest/x')).err).toMatch(/--select needs --hook order-select/);
+    });
   });
 
   it('runs as a command (child process)', () => {
