@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { requestFromBundle } from '../src/cds/bundle-request';
 import { DEFAULT_CLINICAL_SETTINGS } from '../src/clinical/settings';
 import { evaluate } from '../src/engine';
 import { loadKnowledge } from '../src/knowledge';
@@ -49,6 +50,31 @@ function padded(name: string, n: number): Record<string, unknown> {
   prefetch.observations = obs;
   return req;
 }
+
+/** An order fixture's request (fixtures/orders/), or the same patient with other draft orders. */
+function orderRequest(name: string, draftOrders?: unknown): Record<string, unknown> {
+  const scenario = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'orders', `${name}.json`), 'utf8')) as {
+    hook: 'order-sign' | 'order-select';
+    patient: { entry?: unknown };
+    draftOrders: unknown;
+  };
+  const templates = loadKnowledge(join(ROOT, 'hooks')).service.prefetch;
+  return requestFromBundle(scenario.patient, templates, name, { hook: scenario.hook, draftOrders: draftOrders ?? scenario.draftOrders });
+}
+
+const ONDANSETRON_ONLY = {
+  resourceType: 'Bundle',
+  entry: [
+    {
+      resource: {
+        resourceType: 'MedicationRequest',
+        id: 'request-123',
+        status: 'draft',
+        medicationCodeableConcept: { text: 'ondansetron 4 MG', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '26225' }] },
+      },
+    },
+  ],
+};
 
 async function load(
   title: string,
@@ -124,6 +150,21 @@ async function main(): Promise<void> {
         body: fixture('early-marrow-b-awaiting'),
       }),
       await load('POST invocation, no ALL (empty cards)', { path: '/cds-services/relapsed-all-patient-view', method: 'POST', body: fixture('no-all-aml') }),
+      await load('POST order-sign, T315I + FLAG-IDA set (1 critical)', {
+        path: '/cds-services/relapsed-all-order-sign',
+        method: 'POST',
+        body: orderRequest('ox-t315i-dasatinib-flagida-lp'),
+      }),
+      await load('POST patient-view, the same patient', {
+        path: '/cds-services/relapsed-all-patient-view',
+        method: 'POST',
+        body: { ...orderRequest('ox-t315i-dasatinib-flagida-lp'), hook: 'patient-view', context: { userId: 'Practitioner/bench', patientId: 'ox9-pt' } },
+      }),
+      await load('POST order-sign, same patient, ondansetron only', {
+        path: '/cds-services/relapsed-all-order-sign',
+        method: 'POST',
+        body: orderRequest('ox-t315i-dasatinib-flagida-lp', ONDANSETRON_ONLY),
+      }),
       await load('POST invocation, 1 000 extra Observations', {
         path: '/cds-services/relapsed-all-patient-view',
         method: 'POST',
@@ -133,10 +174,10 @@ async function main(): Promise<void> {
     const rssEnd = await rssOf(child);
     const [base] = rows;
     console.log(`\nLoad: ${CONNECTIONS} connections, ${DURATION_S} s each, loopback. Ratios are against the baseline of this run.\n`);
-    console.log('scenario'.padEnd(48), 'req/s ratio', '  p99 ratio', '  (req/s, p50 ms, p99 ms, errors)');
+    console.log('scenario'.padEnd(54), 'req/s ratio', '  p99 ratio', '  (req/s, p50 ms, p99 ms, errors)');
     for (const r of rows) {
       console.log(
-        r.title.padEnd(48),
+        r.title.padEnd(54),
         (r.rps / base.rps).toFixed(3).padStart(11),
         (r.p99 / Math.max(base.p99, 1)).toFixed(2).padStart(11),
         `  (${r.rps.toFixed(0)}, ${r.p50}, ${r.p99}, ${r.errors})`,
