@@ -95,7 +95,8 @@ function suggestionsFor(
   const hasId = draft !== undefined && typeof draft.id === 'string';
 
   if (f.alternative === 'ponatinib' && order && hasId) {
-    const { medicationReference: _ref, dosageInstruction: _dose, dispenseRequest: _dispense, ...rest } = draft;
+    // The client's own draft, minus the old drug and dose, and minus empty values (a response never carries null, "", [] or {}).
+    const { medicationReference: _ref, dosageInstruction: _dose, dispenseRequest: _dispense, ...rest } = withoutEmptyValues(draft) as Record<string, unknown>;
     const text = label(catalog.suggestions.alternative);
     out.push({
       label: text,
@@ -146,4 +147,20 @@ function suggestionsFor(
     });
   }
   return out;
+}
+
+/** A copy of a JSON value with every null, "", [] and {} left out (recursively); undefined when nothing is left. */
+export function withoutEmptyValues(value: unknown): unknown {
+  if (value === null || value === '') return undefined;
+  if (Array.isArray(value)) {
+    const items = value.map(withoutEmptyValues).filter((v) => v !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => [k, withoutEmptyValues(v)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  }
+  return value;
 }

@@ -337,7 +337,9 @@ function endDateOf(med: MedicationRecord, start: string | undefined): string | u
   const end = firstDate(med.resourceType === 'MedicationRequest' ? paths.requestEndDate(med) : paths.effectiveEndDate(med));
   if (end) return end;
   if (med.resourceType !== 'MedicationRequest' || !start) return undefined;
-  const durations = [...(med.dosageInstruction ?? []).map((d) => d.timing?.repeat?.boundsDuration), med.dispenseRequest?.expectedSupplyDuration];
+  const dosage: unknown = med.dosageInstruction;
+  const instructions = Array.isArray(dosage) ? (dosage as (R4.Dosage | null)[]) : [];
+  const durations = [...instructions.map((d) => d?.timing?.repeat?.boundsDuration), med.dispenseRequest?.expectedSupplyDuration];
   for (const d of durations) {
     const per = d ? (DURATION_DAYS[d.code ?? d.unit ?? ''] ?? (d.unit && /^day/i.test(d.unit) ? 1 : undefined)) : undefined;
     if (d && typeof d.value === 'number' && per !== undefined && d.value > 0) return addDays(start, Math.round(d.value * per) - 1);

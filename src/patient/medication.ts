@@ -27,7 +27,12 @@ function referencedMedication(med: MedicationRecord, lookup: MedicationLookup): 
   const ref = strings(paths.medicationReference(med))[0];
   if (!ref) return undefined;
   if (ref.startsWith('#')) {
-    return (med.contained ?? []).find((c): c is R4.Medication => c.resourceType === 'Medication' && `#${c.id}` === ref);
+    const contained: unknown = med.contained;
+    if (!Array.isArray(contained)) return undefined;
+    return (contained as unknown[]).find(
+      (c): c is R4.Medication =>
+        typeof c === 'object' && c !== null && (c as R4.Medication).resourceType === 'Medication' && `#${(c as R4.Medication).id}` === ref,
+    );
   }
   return lookup(ref);
 }

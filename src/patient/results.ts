@@ -36,7 +36,11 @@ function isQuantity(v: unknown): v is Quantity {
 }
 
 function isCodeableConcept(v: unknown): v is { coding?: { system?: string; code?: string; display?: string }[]; text?: string } {
-  return typeof v === 'object' && v !== null && ('coding' in v || 'text' in v) && !('value' in v);
+  if (typeof v !== 'object' || v === null || !('coding' in v || 'text' in v) || 'value' in v) return false;
+  // A field of the wrong shape makes the value unreadable, never a crash.
+  const { coding, text } = v as { coding?: unknown; text?: unknown };
+  const codingOk = coding === undefined || (Array.isArray(coding) && coding.every((c) => typeof c === 'object' && c !== null));
+  return codingOk && (text === undefined || typeof text === 'string');
 }
 
 /** Percent from a UCUM `%` quantity, or a fraction (unit `1`) times 100; undefined for any other unit. */

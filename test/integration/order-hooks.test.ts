@@ -437,6 +437,34 @@ describe('bad order requests get a 400 OperationOutcome, never a 5xx', () => {
     expect(JSON.stringify(res.body)).toMatch(message);
   });
 
+  it('fields of the wrong shape (found by the fuzz test) are unreadable, never a 500: contained / dosageInstruction as objects, in drafts and in the record', async () => {
+    const chart = chartWith({ ph: true, t315i: true });
+    chart.order(RX.imatinib, 'imatinib', '2024-01-10', 'completed', { contained: { resourceType: 'Medication' }, dosageInstruction: { text: 'daily' } });
+    const draft = draftMedicationRequest('d1', 'ord', DRUG.imatinibGleevec, 'concept', { contained: {}, dosageInstruction: { timing: 'daily' } });
+    const odd = draftMedicationRequest('d2', 'ord', undefined, 'concept', { contained: { id: 'x' }, medicationReference: { reference: '#x' } });
+    const a = await post('order-sign', orderRequestFor(chart, 'order-sign', draftOrdersBundle(draft, odd)));
+    expect(a.cards).toEqual(['order-tki-t315i@MedicationRequest/d1']);
+  });
+
+  it('the update offered is the client\'s draft without its empty values (a response never carries null, "", [] or {})', async () => {
+    const chart = chartWith({ ph: true, t315i: true });
+    const draft = draftMedicationRequest('d1', 'ord', DRUG.imatinibGleevec, 'concept', {
+      status: '',
+      note: [],
+      category: {},
+      reasonCode: [{ text: 'relapse' }, null],
+    });
+    const a = await post('order-sign', orderRequestFor(chart, 'order-sign', draftOrdersBundle(draft)));
+    const resource = a.card('order-tki-t315i')?.suggestions?.[0].actions?.[0].resource;
+    expect(resource).toEqual({
+      resourceType: 'MedicationRequest',
+      id: 'd1',
+      subject: { reference: 'Patient/ord' },
+      reasonCode: [{ text: 'relapse' }],
+      medicationCodeableConcept: { text: 'ponatinib', coding: [{ system: RXNORM, code: '1364347', display: 'ponatinib' }] },
+    });
+  });
+
   it('entries of other types are ignored with a note in the log, and the order is still checked', async () => {
     const body = orderRequestFor(chartWith({ cd19: 3 }), 'order-sign', {
       resourceType: 'Bundle',
