@@ -103,10 +103,17 @@ describe('what the CDS Hooks Sandbox sends', () => {
           authoredOn: '2026-11-28',
           ...(medication
             ? {
+                // As the Sandbox really sends it once a drug is chosen (2026-11-29 trial), `category` an object where R4 has an array.
                 medicationCodeableConcept: { text: medication[2], coding: [{ display: medication[2], system: medication[0], code: medication[1] }] },
                 dosageInstruction: [
-                  { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } }, doseAndRate: [{ doseQuantity: { value: 1, code: '{pill}' } }] },
+                  {
+                    timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+                    doseAndRate: [{ doseQuantity: { value: 1, system: 'http://unitsofmeasure.org', code: '{pill}' } }],
+                  },
                 ],
+                dispenseRequest: { expectedSupplyDuration: { value: 30, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } },
+                intent: 'order',
+                category: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/medicationrequest-category', code: 'community' }] },
               }
             : {}),
         },
@@ -145,8 +152,10 @@ describe('what the CDS Hooks Sandbox sends', () => {
     expect(resource.medicationCodeableConcept.text).toBe('ponatinib');
     expect(resource.medicationCodeableConcept.coding[0]).toMatchObject({ system: RXNORM, code: '1364347' });
     expect(resource).toMatchObject({ resourceType: 'MedicationRequest', id: 'request-123', status: 'draft', subject: { reference: 'Patient/ord' } });
-    // The imatinib dose is not carried over: the dose belongs to the protocol.
+    // The imatinib dose and supply are not carried over: the dose belongs to the protocol. The rest of the draft is kept as sent.
     expect(resource.dosageInstruction).toBeUndefined();
+    expect(resource.dispenseRequest).toBeUndefined();
+    expect(resource).toMatchObject({ intent: 'order', category: { coding: [{ code: 'community' }] } });
     expect(remove.label).toBe('Remove the imatinib order');
     expect(remove.isRecommended).toBe(false);
     expect(remove.actions).toEqual([
@@ -169,15 +178,19 @@ describe('what the CDS Hooks Sandbox sends', () => {
   it.each([
     ['dasatinib 100 MG Oral Tablet [Sprycel]', DRUG.dasatinibSprycel, 'dasatinib'],
     ['imatinib 400 MG [Gleevec]', DRUG.imatinibGleevec, 'imatinib'],
+    ['imatinib 400 MG Oral Tablet [Gleevec] (what its search offers)', [RXNORM, '404589', 'imatinib 400 MG Oral Tablet [Gleevec]'] as Coding, 'imatinib'],
   ])('Rx Sign, %s with T315I: critical', async (_n, drug, name) => {
     const a = await post('order-sign', orderRequestFor(chartWith({ ph: true, t315i: true }), 'order-sign', sandboxDraft(drug)));
     expect(a.card('order-tki-t315i')?.summary).toMatch(new RegExp(`^${name} ordered with ABL1 T315I`));
   });
 
-  it('ponatinib 15 MG [Iclusig] with T315I in a Ph-positive relapse: no card', async () => {
-    const a = await post('order-sign', orderRequestFor(chartWith({ ph: true, t315i: true }), 'order-sign', sandboxDraft(DRUG.ponatinibIclusig)));
-    expect(a.cards).toEqual([]);
-  });
+  it.each([DRUG.ponatinibIclusig, [RXNORM, '1364358', 'ponatinib 15 MG Oral Tablet [Iclusig]'] as Coding])(
+    'ponatinib (%j) with T315I in a Ph-positive relapse: no card',
+    async (drug) => {
+      const a = await post('order-sign', orderRequestFor(chartWith({ ph: true, t315i: true }), 'order-sign', sandboxDraft(drug)));
+      expect(a.cards).toEqual([]);
+    },
+  );
 });
 
 describe('each check fires, and stays silent when the order fits', () => {
