@@ -345,6 +345,18 @@ describe('each check fires, and stays silent when the order fits', () => {
   });
 });
 
+describe("a draft naming a Medication that only the patient's record holds", () => {
+  it('is read from the record before deciding (the chart is read even though the draft alone names no agent)', async () => {
+    const chart = chartWith({ cd19: 3 });
+    chart.resources.push({ resourceType: 'Medication', id: 'med-blincyto', code: { coding: [{ system: RXNORM, code: '1597267' }], text: 'Blincyto 35 mcg' } });
+    chart.order(RX.cytarabine, 'cytarabine', '2022-02-01', 'completed', { medicationReference: { reference: 'Medication/med-blincyto' } });
+    const draft = { request: { resourceType: 'MedicationRequest', id: 'd1', status: 'draft', medicationReference: { reference: 'Medication/med-blincyto' } } };
+    const a = await post('order-sign', orderRequestFor(chart, 'order-sign', draftOrdersBundle(draft)));
+    expect(a.cards).toEqual(['order-antigen-negative@MedicationRequest/d1']);
+    expect(a.text('order-antigen-negative')).toMatch(/\*\*Order:\*\* Blincyto 35 mcg/);
+  });
+});
+
 describe('order-select checks the selected orders; order-sign checks every draft', () => {
   it('only the selected draft is checked at order-select', async () => {
     const chart = chartWith({ cd19: 3 });
