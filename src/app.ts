@@ -5,22 +5,34 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { CdsError, operationOutcome } from './protocol/operation-outcome';
+import { operationOutcome } from './protocol/operation-outcome';
+import { toErrorResponse } from './http/errors';
 import { cdsRouter, type CdsRouteDeps } from './cds/routes';
 import type { Config } from './config';
 import { fetcherFactory } from './cds/fhir-access';
-import { boundBody, corsPolicy, securityHeaders } from './http/hardening';
+import { corsPolicy, securityHeaders } from './http/hardening';
 import { requireTrustedCaller } from './auth/middleware';
 import { JwtVerifier } from './auth/verifier';
 import { FeedbackStore } from './feedback/store';
+import { createMetrics } from './metrics';
 
-export interface AppDeps extends CdsRouteDeps {
+/** Both callbacks, in order (either may be absent). */
+function chain<A extends unknown[]>(a: ((...args: A) => void) | undefined, b: (...args: A) => void): (...args: A) => void {
+  return (...args: A) => {
+    a?.(...args);
+    b(...args);
+  };
+}
+
+export interface AppDeps extends Omit<CdsRouteDeps, 'limits'> {
   config: Config;
   logger: Logger;
   /** False while shutting down (readiness probe). */
   isReady?: () => boolean;
   /** The JWT verifier (one per app: it holds the replay and key caches); built from config when absent. */
   verifier?: JwtVerifier;
+  /** The answer threads (for the metrics), when the service uses them. */
+  answerPool?: { size: number; inFlight(): number };
 }
 
 export function createApp(input: AppDeps): express.Express {
@@ -37,6 +49,11 @@ export function createApp(input: AppDeps): express.Express {
       }),
     recordFeedback: input.recordFeedback ?? feedback?.record,
   };
+  const metrics = input.config.metrics ? createMetrics(input.answerPool) : undefined;
+  if (metrics) {
+    deps.onAnswered = chain(input.onAnswered, metrics.answered);
+    deps.onFeedback = chain(input.onFeedback, metrics.feedback);
+  }
   const app = express();
   // Resources to release when the server stops (server.ts calls it after the last request).
   app.locals.release = (): void => feedback?.close();
@@ -51,9 +68,13 @@ export function createApp(input: AppDeps): express.Express {
     const verifier = deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger });
     app.use('/cds-services', requireTrustedCaller(verifier, deps.logger));
   }
-  app.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'], strict: true }));
-  app.use(boundBody({ maxDepth: deps.config.maxJsonDepth, maxPrefetchResources: deps.config.maxPrefetchResources }));
 
+  // Prometheus scrapes this: outside /cds-services, so the CDS callers' JWT is not asked for (CDS_METRICS=off removes it).
+  if (metrics) {
+    app.get('/metrics', (_req, res, next) => {
+      metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), next);
+    });
+  }
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
@@ -62,7 +83,12 @@ export function createApp(input: AppDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'shutting-down' });
   });
 
-  app.use(cdsRouter(deps));
+  app.use(
+    cdsRouter({
+      ...deps,
+      limits: { bodyLimit: deps.config.bodyLimit, bounds: { maxDepth: deps.config.maxJsonDepth, maxPrefetchResources: deps.config.maxPrefetchResources } },
+    }),
+  );
 
   app.use((req: Request, res: Response) => {
     res
@@ -94,31 +120,4 @@ function lazyFeedbackStore(file: string): { record: NonNullable<AppDeps['recordF
       store = undefined;
     },
   };
-}
-
-/** Map any thrown value to a status and an OperationOutcome; internal detail only in `reason`. */
-export function toErrorResponse(err: unknown): { status: number; body: ReturnType<typeof operationOutcome>; reason: string } {
-  if (err instanceof CdsError) {
-    return { status: err.status, body: operationOutcome(err.code, err.message), reason: err.internalReason ?? err.message };
-  }
-  const e = err as { type?: string; status?: number; message?: string } | undefined;
-  switch (e?.type) {
-    case 'entity.parse.failed':
-      return { status: 400, body: operationOutcome('structure', 'the request body is not valid JSON'), reason: 'JSON parse failed' };
-    case 'entity.too.large':
-      return { status: 413, body: operationOutcome('too-costly', 'the request body is too large'), reason: 'body too large' };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return { status: 415, body: operationOutcome('not-supported', 'unsupported content encoding or charset'), reason: e.type };
-    case 'request.aborted':
-      return { status: 400, body: operationOutcome('incomplete', 'the request was aborted'), reason: 'aborted' };
-    case 'request.size.invalid':
-      return { status: 400, body: operationOutcome('structure', 'the request body length does not match Content-Length'), reason: e.type };
-    default:
-      break;
-  }
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return { status: e.status, body: operationOutcome('invalid', 'the request could not be processed'), reason: e.message ?? 'client error' };
-  }
-  return { status: 500, body: operationOutcome('exception', 'internal error'), reason: (err as Error)?.stack ?? String(err) };
 }

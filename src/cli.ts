@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { requestFromBundle } from './cds/bundle-request';
 import { describeStratification } from './clinical/headline';
 import { loadConfig } from './config';
-import { today } from './engine';
+import { today } from './clock';
 import { loadKnowledge } from './knowledge';
 import { CdsError } from './protocol/operation-outcome';
 import { answerHookRequest } from './use-case/answer-hook-request';

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { loadTrustedIssuers, type TrustedIssuer } from './auth/issuers';
 import { normalisePublicUrl } from './auth/verifier';
@@ -77,6 +78,10 @@ const EnvSchema = z.object({
   CDS_PUBLIC_URL: z.string().optional(),
   CDS_JWT_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   CDS_FEEDBACK_DB: z.string().min(1).optional(),
+  /** Answer worker threads; default: one per core beside the request thread (cores - 1, at least 1). 0 = answer in the request thread. */
+  CDS_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  /** GET /metrics (Prometheus text): on by default; off = 404. */
+  CDS_METRICS: z.enum(['on', 'off']).default('on'),
 });
 
 export interface Config {
@@ -101,6 +106,10 @@ export interface Config {
   warnings: string[];
   /** SQLite file for card feedback. */
   feedbackDb: string;
+  /** Answer worker threads (0: invocations are answered in the request thread). */
+  workers: number;
+  /** Serve GET /metrics. */
+  metrics: boolean;
   clinical: ClinicalSettings;
 }
 
@@ -160,6 +169,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     auth,
     warnings,
     feedbackDb: resolve(e.CDS_FEEDBACK_DB ?? join(root, 'data', 'feedback.sqlite')),
+    workers: e.CDS_WORKERS ?? Math.max(1, availableParallelism() - 1),
+    metrics: e.CDS_METRICS === 'on',
     logLevel: e.LOG_LEVEL,
     hooksDir: resolve(e.CDS_HOOKS_DIR ?? join(root, 'hooks')),
     valueSetDir: e.CDS_VALUESET_DIR ? resolve(e.CDS_VALUESET_DIR) : undefined,

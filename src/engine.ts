@@ -86,7 +86,4 @@ function stratifyRecord(input: EvaluationInput, knowledge: Knowledge, settings: 
   return { record, stratification: stratify(facts, input.evaluationDate, settings) };
 }
 
-/** Today's date in UTC as YYYY-MM-DD. */
-export function today(now: Date = new Date()): IsoDate {
-  return now.toISOString().slice(0, 10);
-}
+export { today } from './clock';

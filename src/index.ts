@@ -2,11 +2,18 @@
  * The process: read configuration, load the knowledge in hooks/, serve.
  * Refuses to start on a broken configuration or knowledge file; stops
  * gracefully on SIGTERM / SIGINT, finishing requests in flight.
+ *
+ * Every core works: invocations are answered by CDS_WORKERS worker threads
+ * (default one per core beside this one, use-case/answer-pool.ts) while this
+ * thread serves HTTP, the health probes, the metrics and feedback, so a
+ * saturated service still answers its probes. CDS_WORKERS=0 answers here.
  */
 import { loadConfig, type Config } from './config';
 import { loadKnowledge, type Knowledge } from './knowledge';
 import { createLogger, flushLogs } from './logger';
 import { startServer } from './server';
+import { createAnswerPool } from './use-case/answer-pool';
+import type { RawRequest } from './use-case/answer-raw';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -28,7 +35,23 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error({ reason: String(reason) }, 'unhandled rejection'));
 
-  const running = await startServer({ config, logger, knowledge, settings: config.clinical });
+  // The answer threads (none with CDS_WORKERS=0: this thread answers too).
+  const pool = config.workers > 0 ? createAnswerPool(config.workers, logger) : undefined;
+  try {
+    await pool?.ready;
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'the answer threads could not start');
+    await pool?.close();
+    await flushLogs();
+    process.exit(1);
+  }
+  const running = await startServer({
+    config,
+    logger,
+    knowledge,
+    settings: config.clinical,
+    ...(pool ? { answer: (request: RawRequest) => pool.answer(request), answerPool: pool } : {}),
+  });
   logger.info(
     { port: running.port, host: config.host, valueSetDir: config.valueSetDir ?? null },
     `relapsed-ALL CDS service listening: discovery at ${running.url}/cds-services`,
@@ -47,10 +70,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    void running.close().then(() => {
-      logger.info('stopped');
-      void flushLogs().then(() => process.exit(0));
-    });
+    void running
+      .close()
+      .then(() => pool?.close())
+      .then(() => {
+        logger.info('stopped');
+        void flushLogs().then(() => process.exit(0));
+      });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VALUE_SET_IDS, type Terminology, type ValueSetId } from '../terminology/valuesets';
 import { HOOKS } from '../protocol/cds-hooks';
+import { CdsError } from '../protocol/operation-outcome';
 import { zodIssues } from '../protocol/zod-issues';
 
 export const ServiceDefinitionFile = z
@@ -58,4 +59,11 @@ function expandValueSets(ids: string[], t: Terminology, file: string): string {
     for (const c of t.concepts(id as ValueSetId)) tokens.add(`${c.system}|${c.code}`);
   }
   return [...tokens].join(',');
+}
+
+/** The service with this id; 404 when there is none. */
+export function serviceFor(services: readonly ServiceDefinition[], id: string): ServiceDefinition {
+  const found = services.find((s) => s.id === id);
+  if (!found) throw new CdsError(404, 'not-found', `no CDS service with id "${id.slice(0, 100)}"`);
+  return found;
 }

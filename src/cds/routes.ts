@@ -3,16 +3,18 @@
  * feedback. Thin: invocation is `answerHookRequest` (the use case), feedback
  * is validated and handed to the store; errors go to the app's one error handler.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClinicalSettings } from '../clinical/settings';
-import { today } from '../engine';
+import { today } from '../clock';
 import type { Knowledge } from '../knowledge';
-import { hashIdentifier } from '../logger';
 import { FeedbackSchema, type FeedbackRequest } from '../protocol/cds-hooks';
 import { CdsError, operationOutcome } from '../protocol/operation-outcome';
 import { zodIssues } from '../protocol/zod-issues';
-import { answerHookRequest, serviceFor, type Caller, type FetcherFactory } from '../use-case/answer-hook-request';
+import { boundBody, type BodyBounds } from '../http/hardening';
+import { serviceFor } from './definition';
+import type { Caller, FetcherFactory } from '../use-case/answer-hook-request';
+import type { RawAnswer, RawRequest } from '../use-case/answer-raw';
 
 export interface CdsRouteDeps {
   knowledge: Knowledge;
@@ -24,6 +26,13 @@ export interface CdsRouteDeps {
   fetcherFor?: FetcherFactory;
   /** Where feedback goes; returns how many items were new. */
   recordFeedback?: (serviceId: string, items: FeedbackRequest['feedback']) => number;
+  /** Body limits: size (for the parsers), nesting depth and prefetch size (checked where the body is parsed). */
+  limits: { bodyLimit: string; bounds: BodyBounds };
+  /** Answers an invocation from its raw body: the answer worker threads in the service; in this thread when absent. */
+  answer?: (request: RawRequest) => Promise<RawAnswer>;
+  /** Told of every answered invocation, and of feedback received (metrics). */
+  onAnswered?: (serviceId: string, answer: RawAnswer, seconds: number) => void;
+  onFeedback?: (serviceId: string, items: number) => void;
 }
 
 export function cdsRouter(deps: CdsRouteDeps): Router {
@@ -46,37 +55,41 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   });
   router.all('/cds-services', methodNotAllowed('GET'));
 
-  router.post(`/cds-services/:id`, requireJson, async (req: Request, res: Response, next: NextFunction) => {
+  // The body is read as text here and parsed where it is answered (a worker thread in the service): the request thread stays free.
+  const jsonTypes = ['application/json', 'application/*+json'];
+  const rawBody = express.text({ limit: deps.limits.bodyLimit, type: jsonTypes });
+  // Answered in this thread only when no answer threads were given (tests, CDS_WORKERS=0): loaded then, so a
+  // request thread that hands invocations to worker threads never loads the rules (FHIRPath, the card templates).
+  const answer = deps.answer ?? (async (request: RawRequest) => (await import('../use-case/answer-raw')).answerRaw(request, answerDeps, deps.limits.bounds));
+  router.post(`/cds-services/:id`, requireJson, rawBody, async (req: Request, res: Response, next: NextFunction) => {
     try {
+      const started = process.hrtime.bigint();
       const service = serviceFor(services, String(req.params.id));
       const caller = res.locals.caller as { issuer: Caller } | undefined;
-      const answer = await answerHookRequest(req.body, answerDeps, caller?.issuer, service.id);
-      const body = req.body as { hookInstance?: unknown; context?: { patientId?: unknown } };
-      deps.logger.info(
-        {
-          service: service.id,
-          hookInstance: String(body.hookInstance).slice(0, 64),
-          patientRef: hashIdentifier(String(body.context?.patientId)),
-          keys: answer.keys,
-          resources: answer.resourceCount,
-          cards: answer.codes,
-          ...(answer.notes.length > 0 ? { notes: answer.notes } : {}),
-        },
-        'evaluated',
-      );
-      res.json(answer.response);
+      const result = await answer({ serviceId: service.id, body: typeof req.body === 'string' ? req.body : '', caller: caller?.issuer });
+      const { reason, ...fields } = result.log;
+      if (result.status === 200) deps.logger.info({ service: service.id, ...fields }, 'evaluated');
+      else
+        (result.status >= 500 ? deps.logger.error.bind(deps.logger) : deps.logger.warn.bind(deps.logger))(
+          { status: result.status, method: req.method, path: req.path.slice(0, 200), reason },
+          'request failed',
+        );
+      deps.onAnswered?.(service.id, result, Number(process.hrtime.bigint() - started) / 1e9);
+      res.status(result.status).type(result.contentType).send(result.body);
     } catch (err) {
       next(err);
     }
   });
 
-  router.post(`/cds-services/:id/feedback`, requireJson, (req: Request, res: Response, next: NextFunction) => {
+  const jsonBody = express.json({ limit: deps.limits.bodyLimit, type: jsonTypes, strict: true });
+  router.post(`/cds-services/:id/feedback`, requireJson, jsonBody, boundBody(deps.limits.bounds), (req: Request, res: Response, next: NextFunction) => {
     try {
       const service = serviceFor(services, String(req.params.id));
       const parsed = FeedbackSchema.safeParse(req.body);
       if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${zodIssues(parsed.error)}`);
       const stored = deps.recordFeedback ? deps.recordFeedback(service.id, parsed.data.feedback) : 0;
       deps.logger.info({ items: parsed.data.feedback.length, stored }, 'feedback');
+      deps.onFeedback?.(service.id, parsed.data.feedback.length);
       res.status(200).json({});
     } catch (err) {
       next(err);

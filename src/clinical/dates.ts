@@ -16,10 +16,18 @@ export function yearsBetween(from: IsoDate, to: IsoDate): number {
 
 /** `date` plus `days` (negative to go back). */
 export function addDays(date: IsoDate, days: number): IsoDate {
+  // Pure and called for every dated fact with a handful of offsets: remembered (bounded).
+  const key = `${date}|${days}`;
+  const known = ADD_DAYS.get(key);
+  if (known !== undefined) return known;
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+  const out = d.toISOString().slice(0, 10);
+  if (ADD_DAYS.size >= 10_000) ADD_DAYS.clear();
+  ADD_DAYS.set(key, out);
+  return out;
 }
+const ADD_DAYS = new Map<string, IsoDate>();
 
 /** `date` plus whole calendar months. */
 export function addMonths(date: IsoDate, months: number): IsoDate {

@@ -21,6 +21,7 @@ import type { Coding, Terminology, ValueSetId } from '../terminology/valuesets';
 import { codings, firstDate, paths, strings, toIsoDate } from './paths';
 import type * as R4 from 'fhir/r4';
 import { agentClass, agentKeyOf, isReinductionDrug, medicationCodings, medicationName, routeOf, type MedicationRecord } from './medication';
+import { codeCodings, patientReferences, verificationCodes } from './prefilter';
 import { PatientRecord, referenceOf, type FhirResource, type R4Resources, type ReadType } from './records';
 import { readAntigen, readDetection, readLineage, readMarrowBlasts, readMrd, readPositivity, reportsT315I } from './results';
 
@@ -74,7 +75,9 @@ export function unavailableDomains(resourceTypes: readonly string[]): DataDomain
 
 export function buildPatientFacts(resources: Iterable<FhirResource> | PatientRecord, t: Terminology, options: ExtractionOptions): PatientFacts {
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
-  const live = <T extends ReadType>(type: T): R4Resources[T][] => record.ofType(type).filter((r) => isLive(r) && aboutPatient(r, options.patientId));
+  // Structural pre-filters first (type, code, subject); FHIRPath only for the resources that can matter.
+  const live = <T extends ReadType>(type: T, relevant: (r: R4Resources[T]) => boolean = () => true): R4Resources[T][] =>
+    record.ofType(type).filter((r) => relevant(r) && aboutPatient(r, options.patientId) && isLive(r));
 
   const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId);
   const conditions = live('Condition');
@@ -90,7 +93,10 @@ export function buildPatientFacts(resources: Iterable<FhirResource> | PatientRec
     unavailableData: [...(options.unavailableData ?? [])],
   };
 
-  for (const obs of live('Observation')) readObservation(obs, t, options.antigenPositivePercent, allConditionRefs, facts);
+  // Observations are most of a chart: only those coded in a value set the rules read go on to FHIRPath.
+  const observationCode = t.matcher(OBSERVATION_SETS);
+  for (const obs of live('Observation', (o) => observationCode(codeCodings(o))))
+    readObservation(obs, t, options.antigenPositivePercent, allConditionRefs, facts);
 
   // Days on which chemotherapy was delivered into the CSF (CPT 96450 and the like): read before the medications.
   const intrathecalDays = new Set<string>();
@@ -145,7 +151,7 @@ export function buildPatientFacts(resources: Iterable<FhirResource> | PatientRec
 /** False when the resource names another Patient as its subject (`Patient/<other>`, relative or absolute). */
 function aboutPatient(r: AnyResource, patientId: string | undefined): boolean {
   if (patientId === undefined || r.resourceType === 'Patient' || r.resourceType === 'Medication') return true;
-  for (const ref of strings(paths.patientReferences(r))) {
+  for (const ref of patientReferences(r)) {
     const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
     if (m && m[1] !== patientId) return false;
   }
@@ -154,7 +160,7 @@ function aboutPatient(r: AnyResource, patientId: string | undefined): boolean {
 
 /** Not entered-in-error, cancelled, refuted, not done. */
 function isLive(r: AnyResource): boolean {
-  if (strings(paths.verificationStatus(r)).some((s) => IGNORED_VERIFICATION.has(s))) return false;
+  if (verificationCodes(r).some((s) => IGNORED_VERIFICATION.has(s))) return false;
   const status = 'status' in r ? r.status : undefined;
   return !(typeof status === 'string' && IGNORED_STATUS.has(status));
 }

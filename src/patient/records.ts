@@ -33,7 +33,7 @@ export class PatientRecord {
   constructor(resources: Iterable<FhirResource>) {
     for (const r of resources) this.add(r);
     // A stable order (by id), so the answer never depends on the order the client or server sent things in.
-    for (const list of this.byType.values()) list.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? '') || JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    for (const list of this.byType.values()) list.sort(byIdThenContent);
   }
 
   private add(r: FhirResource): void {
@@ -75,6 +75,16 @@ export class PatientRecord {
     for (const list of this.byType.values()) n += list.length;
     return n;
   }
+}
+
+/** A total order that does not depend on arrival order: by id (code-unit order), then by content when ids tie. */
+function byIdThenContent(a: FhirResource, b: FhirResource): number {
+  const x = typeof a.id === 'string' ? a.id : '';
+  const y = typeof b.id === 'string' ? b.id : '';
+  if (x !== y) return x < y ? -1 : 1;
+  const ja = JSON.stringify(a);
+  const jb = JSON.stringify(b);
+  return ja === jb ? 0 : ja < jb ? -1 : 1;
 }
 
 /** `Observation/123`, for evidence. */

@@ -84,6 +84,7 @@ export interface Coding {
 export class Terminology {
   private readonly members = new Map<ValueSetId, Set<string>>();
   private readonly includes = new Map<ValueSetId, { system: string; code: string }[]>();
+  private readonly unions = new Map<string, Set<string>>();
 
   constructor() {
     for (const id of VALUE_SET_IDS) {
@@ -109,6 +110,18 @@ export class Terminology {
   /** True when any coding is a member. */
   any(id: ValueSetId, codings: readonly Coding[] | undefined): boolean {
     return codings !== undefined && codings.some((c) => this.has(id, c));
+  }
+
+  /** A membership test for the union of several value sets (one lookup per coding, whatever the number of sets). */
+  matcher(ids: readonly ValueSetId[]): (codings: readonly Coding[]) => boolean {
+    const cacheKey = ids.join(',');
+    let union = this.unions.get(cacheKey);
+    if (!union) {
+      union = new Set(ids.flatMap((id) => [...(this.members.get(id) as Set<string>)]));
+      this.unions.set(cacheKey, union);
+    }
+    const members = union;
+    return (codings) => codings.some((c) => typeof c.system === 'string' && typeof c.code === 'string' && members.has(key(c.system, c.code)));
   }
 
   /** The concepts of a value set (for prefetch code filters). */

@@ -10,7 +10,7 @@
  *
  * Express and the CLI are thin adapters around it.
  */
-import { ESSENTIAL_PREFETCH_KEYS } from '../cds/definition';
+import { ESSENTIAL_PREFETCH_KEYS, serviceFor } from '../cds/definition';
 import { describeKey, resolvePrefetch, unavailableResourceTypes, type FhirFallback, type KeyState } from '../cds/prefetch';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { IsoDate } from '../clinical/types';
@@ -20,7 +20,6 @@ import { evaluate, evaluateOrders } from '../engine';
 import { readDraftOrders } from '../patient/draft-orders';
 import type { Knowledge } from '../knowledge';
 import { CdsRequestSchema, type Card, type CdsRequest, type CdsResponse } from '../protocol/cds-hooks';
-import type { ServiceDefinition } from '../cds/definition';
 import { CdsError } from '../protocol/operation-outcome';
 import { zodIssues } from '../protocol/zod-issues';
 
@@ -130,13 +129,6 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
     e.cards,
     e.recommendations.map((r) => r.code),
   );
-}
-
-/** The service with this id; 404 when there is none. */
-export function serviceFor(services: readonly ServiceDefinition[], id: string): ServiceDefinition {
-  const found = services.find((s) => s.id === id);
-  if (!found) throw new CdsError(404, 'not-found', `no CDS service with id "${id.slice(0, 100)}"`);
-  return found;
 }
 
 /** The CDS Hooks response body: cards, plus the stratification extension when relapsed ALL was found. */

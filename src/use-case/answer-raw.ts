@@ -1,0 +1,75 @@
+/**
+ * One invocation from the raw request body to the response text: parse the
+ * JSON, apply the body bounds (nesting depth, prefetch size), answer through
+ * the use case, and shape success or error alike (status, body, what the log
+ * line says). The same function runs in the request thread (tests, a single
+ * process) and in the answer worker threads (the service), so both give the
+ * same answer; everything in and out is plain data (a worker's message).
+ */
+import type { KeyState } from '../cds/prefetch';
+import { toErrorResponse } from '../http/errors';
+import { jsonDepthExceeds, prefetchResourceCount, type BodyBounds } from '../http/hardening';
+import { hashIdentifier } from '../logger';
+import { CdsError } from '../protocol/operation-outcome';
+import { answerHookRequest, type AnswerDeps, type Caller } from './answer-hook-request';
+
+export interface RawRequest {
+  serviceId: string;
+  /** The request body as received (JSON text). */
+  body: string;
+  /** The verified caller (auth on), or undefined (auth off). */
+  caller?: Caller;
+}
+
+export interface RawAnswer {
+  status: number;
+  /** The response body, JSON text: a CDS Hooks response, or an OperationOutcome. */
+  body: string;
+  contentType: 'application/json' | 'application/fhir+json';
+  /** For the log line and the metrics. */
+  log: {
+    hookInstance?: string;
+    patientRef?: string;
+    keys?: Record<string, KeyState>;
+    resources?: number;
+    cards?: string[];
+    notes?: string[];
+    /** Why an error answer was given (internal detail: logged, never sent). */
+    reason?: string;
+  };
+}
+
+export async function answerRaw(request: RawRequest, deps: AnswerDeps, bounds: BodyBounds): Promise<RawAnswer> {
+  let parsed: unknown;
+  try {
+    try {
+      parsed = JSON.parse(request.body);
+    } catch {
+      throw new CdsError(400, 'structure', 'the request body is not valid JSON');
+    }
+    if (typeof parsed === 'object' && parsed !== null) {
+      if (jsonDepthExceeds(parsed, bounds.maxDepth)) throw new CdsError(400, 'too-costly', `the request body is nested deeper than ${bounds.maxDepth} levels`);
+      const count = prefetchResourceCount((parsed as { prefetch?: unknown }).prefetch);
+      if (count > bounds.maxPrefetchResources)
+        throw new CdsError(413, 'too-costly', `the prefetch holds ${count} resources; at most ${bounds.maxPrefetchResources} are read`);
+    }
+    const answer = await answerHookRequest(parsed, deps, request.caller, request.serviceId);
+    const body = parsed as { hookInstance?: unknown; context?: { patientId?: unknown } };
+    return {
+      status: 200,
+      body: JSON.stringify(answer.response),
+      contentType: 'application/json',
+      log: {
+        hookInstance: String(body.hookInstance).slice(0, 64),
+        patientRef: hashIdentifier(String(body.context?.patientId)),
+        keys: answer.keys,
+        resources: answer.resourceCount,
+        cards: answer.codes,
+        ...(answer.notes.length > 0 ? { notes: answer.notes } : {}),
+      },
+    };
+  } catch (err) {
+    const { status, body, reason } = toErrorResponse(err);
+    return { status, body: JSON.stringify(body), contentType: 'application/fhir+json', log: { reason } };
+  }
+}
