@@ -170,7 +170,7 @@ function allCodings(c: R4.Condition): Coding[] {
 }
 
 function conditionDate(c: R4.Condition): string | undefined {
-  return firstDate(paths.conditionOnset(c), paths.recordedDate(c));
+  return firstDate(paths.conditionOnset(c)) ?? firstDate(paths.recordedDate(c));
 }
 
 function readAllCondition(c: R4.Condition, t: Terminology): AllConditionFinding | undefined {
@@ -229,7 +229,7 @@ const OBSERVATION_SETS: ValueSetId[] = [
 function readObservation(obs: R4.Observation, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
   const cs = codings(paths.codings(obs));
   if (!OBSERVATION_SETS.some((vs) => t.any(vs, cs))) return;
-  const date = firstDate(paths.observationDate(obs), paths.issued(obs));
+  const date = firstDate(paths.observationDate(obs)) ?? firstDate(paths.issued(obs));
   const qualitative = (label: string, read: { positivity: QualitativeResult['positivity']; percent?: number; display: string }): QualitativeResult => ({
     date,
     positivity: read.positivity,
