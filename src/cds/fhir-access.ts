@@ -42,14 +42,20 @@ export interface FhirAccessOptions {
   allowlist?: readonly string[];
   /** Production: plain http only to loopback. */
   requireHttps?: boolean;
-  fetchImpl?: typeof fetch;
 }
 
-/** The fetcher for missing prefetch keys of this request, or one that refuses (no fhirServer / not allowed). */
+/**
+ * The fetcher for missing prefetch keys of this request, or one that refuses
+ * (no fhirServer / not allowed). Called when the invocation starts gathering
+ * data: the fetcher's deadline starts then.
+ */
 export function fetcherFactory(options: FhirAccessOptions) {
   const configured: readonly string[] | 'loopback' = options.allowlist && options.allowlist.length > 0 ? options.allowlist : 'loopback';
-  /** `issuerServers`: the calling issuer's list (auth required; empty = none allowed), or undefined (auth off). */
-  return (request: CdsRequest, templates: Record<string, string>, issuerServers?: readonly string[]): FhirFallback | undefined => {
+  /**
+   * `issuerServers`: the calling issuer's list (auth required; empty = none allowed), or undefined (auth off).
+   * `startedAt`: when the invocation arrived (`epochNow()`), if it waited before gathering; the deadline runs from it.
+   */
+  return (request: CdsRequest, templates: Record<string, string>, issuerServers?: readonly string[], startedAt?: number): FhirFallback | undefined => {
     const server = request.fhirServer;
     if (!server) return undefined;
     const url = new URL(server);
@@ -62,7 +68,7 @@ export function fetcherFactory(options: FhirAccessOptions) {
         followPages: async () => {
           throw new Error(refused);
         },
-        readMedications: async () => [],
+        readMedications: async () => ({ resources: [], unavailable: refused }),
       };
     }
     return createFhirFetcher({
@@ -72,7 +78,7 @@ export function fetcherFactory(options: FhirAccessOptions) {
       templates,
       settings: options.settings,
       logger: options.logger,
-      fetchImpl: options.fetchImpl,
+      ...(startedAt !== undefined ? { startedAt } : {}),
     });
   };
 }

@@ -21,14 +21,26 @@ export interface ResolvedData {
   unavailable: { key: string; reason: string }[];
 }
 
+/** What reading the referenced Medications gave: those read, and why some could not be (for the cards). */
+export interface MedicationReadResult {
+  resources: FhirResource[];
+  /** Set when some references could not be read (beyond the limit, failed, not found). */
+  unavailable?: string;
+}
+
 /** The FHIR server fallback: fetch missing keys, and follow a paginated prefetch Bundle's next links. */
 export interface FhirFallback {
   fetchMissing(keys: string[]): Promise<Record<string, { resources: FhirResource[] } | { error: string }>>;
   /** All resources of the pages from `nextUrl` on. */
   followPages(nextUrl: string): Promise<FhirResource[]>;
-  /** Read `Medication/<id>` resources (what cannot be read is left out). */
-  readMedications(references: string[]): Promise<FhirResource[]>;
+  /** Read `Medication/<id>` resources in a bounded number of batched searches (what cannot be read is left out, and said). */
+  readMedications(references: string[]): Promise<MedicationReadResult>;
+  /** The gathering is over: end whatever is still open (requests, connections). */
+  close?(): void;
 }
+
+/** Not a prefetch key: where unread referenced Medications are reported among the unavailable data. */
+export const REFERENCED_MEDICATIONS = 'referencedMedications';
 
 /** Human words for the cards: which data a key holds. */
 export const KEY_DESCRIPTIONS: Record<string, string> = {
@@ -41,11 +53,15 @@ export const KEY_DESCRIPTIONS: Record<string, string> = {
   medicationStatements: 'medication statements',
   serviceRequests: 'referrals (HSCT)',
   researchSubjects: 'research study enrolment',
+  [REFERENCED_MEDICATIONS]: 'referenced medications',
 };
+
+/** The resource type behind an unavailable entry that is not a prefetch key. */
+const PSEUDO_KEY_TYPES: Record<string, string> = { [REFERENCED_MEDICATIONS]: 'Medication' };
 
 /** The resource types of the keys whose data could not be obtained. */
 export function unavailableResourceTypes(resolved: ResolvedData, templates: Record<string, string>): string[] {
-  return [...new Set(resolved.unavailable.map((u) => templateResourceType(templates[u.key] ?? u.key)))];
+  return [...new Set(resolved.unavailable.map((u) => templateResourceType(templates[u.key] ?? PSEUDO_KEY_TYPES[u.key] ?? u.key)))];
 }
 
 export function describeKey(key: string): string {
@@ -112,12 +128,27 @@ function outcomeText(oo: Record<string, unknown>): string {
   return `the EHR reported an error${text ? `: ${String(text).slice(0, 200)}` : ''}`;
 }
 
-/** Resolve every key of the service's prefetch templates. */
+/**
+ * Resolve every key of the service's prefetch templates. Keys the service did
+ * not ask for are ignored entirely: only its own queries say what the data is
+ * (a Condition under an invented key must not change the cards).
+ *
+ * Everything read from the FHIR server is bounded by the fallback (its
+ * deadline, request and byte limits); the fallback is closed when this ends.
+ */
 export async function resolvePrefetch(
   templateKeys: readonly string[],
   prefetch: Record<string, unknown> | undefined,
   fallback?: FhirFallback,
 ): Promise<ResolvedData> {
+  try {
+    return await gather(templateKeys, prefetch, fallback);
+  } finally {
+    fallback?.close?.();
+  }
+}
+
+async function gather(templateKeys: readonly string[], prefetch: Record<string, unknown> | undefined, fallback?: FhirFallback): Promise<ResolvedData> {
   const resources: FhirResource[] = [];
   const keys: Record<string, KeyState> = {};
   const unavailable: ResolvedData['unavailable'] = [];
@@ -142,12 +173,6 @@ export async function resolvePrefetch(
     keys[key] = 'prefetched';
     resources.push(...read.resources);
     if (read.next) paginated.push({ key, next: read.next });
-  }
-  // Keys the service does not know are still read (a client may send extra data), never trusted to be filtered.
-  for (const [key, value] of Object.entries(prefetch ?? {})) {
-    if (templateKeys.includes(key) || value === null) continue;
-    const read = readPrefetchValue(value);
-    if ('resources' in read) resources.push(...read.resources);
   }
   // The client paginated: follow its next links (same FHIR server), alongside the missing keys.
   const followed = Promise.all(
@@ -185,8 +210,12 @@ export async function resolvePrefetch(
   }
   await followed;
   // Medications referenced by orders / administrations / statements but not sent (prefetch templates
-  // cannot _include them) are read in one more parallel step, under the same deadline.
+  // cannot _include them) are read in one more step: a few batched searches, under the same deadline.
   const medicationRefs = unresolvedMedicationReferences(resources);
-  if (fallback && medicationRefs.length > 0) resources.push(...(await fallback.readMedications(medicationRefs)));
+  if (fallback && medicationRefs.length > 0) {
+    const medications = await fallback.readMedications(medicationRefs);
+    resources.push(...medications.resources);
+    if (medications.unavailable) unavailable.push({ key: REFERENCED_MEDICATIONS, reason: medications.unavailable });
+  }
   return { resources, keys, unavailable };
 }

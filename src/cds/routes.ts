@@ -6,7 +6,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { ClinicalSettings } from '../clinical/settings';
-import { today } from '../clock';
+import { epochNow, today } from '../clock';
 import type { Knowledge } from '../knowledge';
 import { FeedbackSchema, type FeedbackRequest } from '../protocol/cds-hooks';
 import { CdsError, operationOutcome } from '../protocol/operation-outcome';
@@ -62,11 +62,12 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   // request thread that hands invocations to worker threads never loads the rules (FHIRPath, the card templates).
   const answer = deps.answer ?? (async (request: RawRequest) => (await import('../use-case/answer-raw')).answerRaw(request, answerDeps, deps.limits.bounds));
   router.post(`/cds-services/:id`, requireJson, rawBody, async (req: Request, res: Response, next: NextFunction) => {
+    const receivedAt = epochNow();
     try {
       const started = process.hrtime.bigint();
       const service = serviceFor(services, String(req.params.id));
       const caller = res.locals.caller as { issuer: Caller } | undefined;
-      const result = await answer({ serviceId: service.id, body: typeof req.body === 'string' ? req.body : '', caller: caller?.issuer });
+      const result = await answer({ serviceId: service.id, body: typeof req.body === 'string' ? req.body : '', caller: caller?.issuer, receivedAt });
       const { reason, ...fields } = result.log;
       if (result.status === 200) deps.logger.info({ service: service.id, ...fields }, 'evaluated');
       else

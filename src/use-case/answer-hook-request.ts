@@ -27,7 +27,13 @@ import { zodIssues } from '../protocol/zod-issues';
 export const STRATIFICATION_EXTENSION = 'relapsed-all-cds.stratification';
 
 /** Builds the FHIR server fallback for a request (allowlist applied), or undefined when there is none. */
-export type FetcherFactory = (request: CdsRequest, templates: Record<string, string>, allowedServers?: readonly string[]) => FhirFallback | undefined;
+export type FetcherFactory = (
+  request: CdsRequest,
+  templates: Record<string, string>,
+  allowedServers?: readonly string[],
+  /** When the request reached the service (epoch ms): the fetch deadline runs from it. */
+  startedAt?: number,
+) => FhirFallback | undefined;
 
 export interface AnswerDeps {
   knowledge: Knowledge;
@@ -69,7 +75,7 @@ export function parseHookRequest(body: unknown): CdsRequest {
  * Answer one request for one service (`serviceId`; the patient-view service
  * when not given). The request's hook must be the service's hook.
  */
-export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?: Caller, serviceId?: string): Promise<HookAnswer> {
+export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?: Caller, serviceId?: string, receivedAt?: number): Promise<HookAnswer> {
   const request = parseHookRequest(body);
   const service = serviceFor(deps.knowledge.services, serviceId ?? deps.knowledge.service.id);
   if (request.hook !== service.hook)
@@ -88,7 +94,7 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
   const templates = service.prefetch;
   // With a verified caller, only its issuer's FHIR servers may be called; with auth off, the configured allowlist.
   const allowed = caller ? (caller.fhirServers ?? []) : undefined;
-  const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates, allowed));
+  const resolved = await resolvePrefetch(Object.keys(templates), request.prefetch, deps.fetcherFor?.(request, templates, allowed, receivedAt));
 
   const essentialMissing = ESSENTIAL_PREFETCH_KEYS.filter((k) => resolved.keys[k] === 'missing' || resolved.keys[k] === 'failed');
   if (essentialMissing.length > 0) {

@@ -19,6 +19,8 @@ export interface RawRequest {
   body: string;
   /** The verified caller (auth on), or undefined (auth off). */
   caller?: Caller;
+  /** When the request reached the service (epoch ms, `epochNow()`): the FHIR fetch deadline runs from it, waiting included. */
+  receivedAt?: number;
 }
 
 export interface RawAnswer {
@@ -53,7 +55,7 @@ export async function answerRaw(request: RawRequest, deps: AnswerDeps, bounds: B
       if (count > bounds.maxPrefetchResources)
         throw new CdsError(413, 'too-costly', `the prefetch holds ${count} resources; at most ${bounds.maxPrefetchResources} are read`);
     }
-    const answer = await answerHookRequest(parsed, deps, request.caller, request.serviceId);
+    const answer = await answerHookRequest(parsed, deps, request.caller, request.serviceId, request.receivedAt);
     const body = parsed as { hookInstance?: unknown; context?: { patientId?: unknown } };
     return {
       status: 200,

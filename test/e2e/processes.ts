@@ -176,3 +176,53 @@ export async function startCdsService(env: NodeJS.ProcessEnv = {}): Promise<Star
   );
   return { ...started, baseUrl: `http://127.0.0.1:${started.match[1]}` };
 }
+
+/** The hung FHIR server (test/e2e/hung-server.js): accepts, reads, never finishes an answer. */
+export const HUNG_SERVER_ENTRY = join(__dirname, 'hung-server.js');
+
+export type HungMode = 'silent' | 'headers' | 'trickle';
+
+export interface HungServerStats {
+  /** Requests read since the last reset. */
+  requests: number;
+  /** TCP connections accepted since the last reset. */
+  connections: number;
+  /** Sockets open now. */
+  openSockets: number;
+  /** Requests by resource type (the first path segment after /fhir/). */
+  byType: Record<string, number>;
+  mode: HungMode;
+}
+
+export interface HungServer extends Started {
+  /** The FHIR base URL to give as `fhirServer`. */
+  baseUrl: string;
+  /** Zero the counts, drop every open socket, switch mode. */
+  reset(mode: HungMode): Promise<void>;
+  stats(): Promise<HungServerStats>;
+}
+
+/**
+ * A FHIR server that never finishes an answer (`silent`: never answers;
+ * `headers`: headers only; `trickle`: a body that never ends), in its own
+ * process on loopback; its control port counts what it saw.
+ */
+export async function startHungFhirServer(mode: HungMode = 'silent', trickleMs = 200): Promise<HungServer> {
+  const started = await startProcess(
+    HUNG_SERVER_ENTRY,
+    { HUNG_MODE: mode, HUNG_TRICKLE_MS: String(trickleMs) },
+    /hung FHIR server: (http:\/\/127\.0\.0\.1:\d+\/fhir) control (http:\/\/127\.0\.0\.1:\d+)/,
+    (m) => `${m[2]}/health`,
+  );
+  const control = started.match[2];
+  return {
+    ...started,
+    baseUrl: started.match[1],
+    reset: async (next) => {
+      const res = await fetch(`${control}/reset?mode=${next}`, { method: 'POST' });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`the hung FHIR server refused mode ${next} (HTTP ${res.status})`);
+    },
+    stats: async () => (await (await fetch(`${control}/stats`)).json()) as HungServerStats,
+  };
+}

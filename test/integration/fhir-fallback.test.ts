@@ -4,11 +4,22 @@
  * no token appears in the logs. (The happy path end to end runs against a
  * real local FHIR server in test/e2e.)
  */
+import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import request from 'supertest';
 import { bundleResources, prefetchFor } from '../../dev/tools/fixture-requests';
+import {
+  MAX_FETCHED_BYTES,
+  MAX_MEDICATION_REQUESTS,
+  MEDICATION_BATCH_SIZE,
+  createFhirFetcher,
+  epochNow,
+  maxRequestsPerInvocation,
+} from '../../src/cds/fhir-fetch';
+import { createLogger } from '../../src/logger';
 import { templateResourceType } from '../../src/cds/templates';
 import { cardCodes, expectOperationOutcome, expectValidCdsResponse, expected, fixtureBundle, fixtureRequest, knowledgeFor, makeTestApp } from '../support/cds';
+import { RELAPSE, base, requestFor } from '../support/chart';
 
 const SERVER = 'http://fhir.test';
 const BASE = `${SERVER}/fhir`;
@@ -240,5 +251,219 @@ describe('FHIR server fallback', () => {
     const res = await request(t.app).post(URL).send(requestWith([])).expect(412);
     expect(res.body.issue[0].diagnostics).toMatch(/not on this service's allowlist/);
     expect(anyCall.isDone()).toBe(false);
+  });
+});
+
+/** Every request nock saw (a catch-all that answers through `answer`), to count them. */
+function recordAll(answer: (url: URL) => [number, nock.Body]): URL[] {
+  const seen: URL[] = [];
+  nock(SERVER)
+    .persist()
+    .get(/.*/)
+    .reply((uri) => {
+      const url = new globalThis.URL(uri, SERVER);
+      seen.push(url);
+      const [status, body] = answer(url);
+      return [status, body, { 'Content-Type': 'application/fhir+json' }];
+    });
+  return seen;
+}
+
+function searchset(resources: unknown[], next?: string): Record<string, unknown> {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: resources.map((resource) => ({ resource })),
+    ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
+  };
+}
+
+/** MedicationRequests of `emb-pt`, each pointing at its own Medication (`med-<from>` ... `med-<from + n - 1>`). */
+function ordersReferencing(from: number, n: number): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({
+    resourceType: 'MedicationRequest',
+    id: `mr-${from + i}`,
+    status: 'completed',
+    intent: 'order',
+    subject: { reference: 'Patient/emb-pt' },
+    authoredOn: '2020-01-01',
+    medicationReference: { reference: `Medication/med-${from + i}` },
+  }));
+}
+
+/** The Medications a `Medication?_id=...` search asks for (what a FHIR server holds for every id). */
+function medicationsFor(url: URL): Record<string, unknown>[] {
+  return (url.searchParams.get('_id') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((id) => ({ resourceType: 'Medication', id, code: { text: `drug ${id}` } }));
+}
+
+const medicationSearches = (seen: URL[]): URL[] =>
+  seen.filter(
+    (u) =>
+      u.pathname.startsWith('/fhir/Medication') &&
+      !u.pathname.startsWith('/fhir/MedicationRequest') &&
+      !u.pathname.startsWith('/fhir/MedicationAdministration') &&
+      !u.pathname.startsWith('/fhir/MedicationStatement'),
+  );
+
+describe('bounded: how many requests one invocation makes', () => {
+  const keyCount = Object.keys(templates).length;
+
+  it('reads 3 000 referenced Medications in at most 4 batched _id searches; the rest is reported as unavailable data', async () => {
+    const t = app();
+    const req = requestWith(Object.keys(templates));
+    (req.prefetch as Record<string, unknown>).medicationRequests = searchset(ordersReferencing(0, 3_000));
+    const seen = recordAll((url) => [200, searchset(medicationsFor(url))]);
+    const res = await request(t.app).post(URL).send(req).expect(200);
+    const body = expectValidCdsResponse(res.body);
+
+    // Only Medication searches: no key was missing, and never one GET per Medication.
+    expect(seen.length).toBeLessThanOrEqual(MAX_MEDICATION_REQUESTS);
+    expect(seen).toHaveLength(MAX_MEDICATION_REQUESTS);
+    for (const url of seen) {
+      expect(url.pathname).toBe('/fhir/Medication');
+      const ids = (url.searchParams.get('_id') ?? '').split(',');
+      expect(ids.length).toBeGreaterThan(1);
+      expect(ids.length).toBeLessThanOrEqual(MEDICATION_BATCH_SIZE);
+    }
+    const read = MEDICATION_BATCH_SIZE * MAX_MEDICATION_REQUESTS;
+    expect(new Set(seen.flatMap((u) => (u.searchParams.get('_id') ?? '').split(','))).size).toBe(read);
+    for (const card of body.cards)
+      expect(card.detail).toContain(
+        `referenced medications (${3_000 - read} of 3000 could not be read: ${3_000 - read} beyond the limit of ${read} read per invocation)`,
+      );
+    expect(t.logs.join('')).not.toContain(TOKEN);
+  });
+
+  it('follows the pages of a Medication search within the same cap', async () => {
+    const t = app();
+    const req = requestWith(Object.keys(templates));
+    (req.prefetch as Record<string, unknown>).medicationRequests = searchset(ordersReferencing(0, 120));
+    // A server that ignores _count and pages by 25.
+    const seen = recordAll((url) => {
+      const all = medicationsFor(url);
+      const page = Number(url.searchParams.get('page') ?? '0');
+      const next = (page + 1) * 25 < all.length ? `${BASE}/Medication?_id=${url.searchParams.get('_id')}&page=${page + 1}` : undefined;
+      return [200, searchset(all.slice(page * 25, (page + 1) * 25), next)];
+    });
+    const res = await request(t.app).post(URL).send(req).expect(200);
+    const body = expectValidCdsResponse(res.body);
+    expect(medicationSearches(seen)).toHaveLength(MAX_MEDICATION_REQUESTS);
+    expect(seen).toHaveLength(MAX_MEDICATION_REQUESTS);
+    // 120 ids in batches of 50, 50, 20 need 2 + 2 + 1 pages: one more than the cap.
+    expect(body.cards[0].detail).toMatch(
+      /referenced medications \(\d+ of 120 could not be read: the Medication searches had more pages than the limit of 4 requests\)/,
+    );
+  });
+
+  it(`makes at most (prefetch keys × CDS_FETCH_MAX_PAGES + ${MAX_MEDICATION_REQUESTS}) requests, whatever the server sends`, async () => {
+    const maxPages = 3;
+    const t = app({ CDS_FETCH_MAX_PAGES: String(maxPages) });
+    const seen = recordAll((url) => {
+      const type = url.pathname.split('/')[2];
+      const page = Number(url.searchParams.get('page') ?? '1');
+      if (url.pathname === '/fhir/Patient/emb-pt') return [200, { resourceType: 'Patient', id: 'emb-pt' }];
+      if (type === 'Medication') return [200, searchset(medicationsFor(url))];
+      // Orders: 3 pages of 1 000 orders, each naming its own Medication; every other search: endless pages.
+      if (type === 'MedicationRequest')
+        return [200, searchset(ordersReferencing(page * 1_000, 1_000), page < maxPages ? `${BASE}/MedicationRequest?page=${page + 1}` : undefined)];
+      return [200, searchset([], `${BASE}/${type}?patient=emb-pt&page=${page + 1}`)];
+    });
+    await request(t.app).post(URL).send(requestWith([]));
+    const bound = maxRequestsPerInvocation(keyCount, maxPages);
+    expect(bound).toBe(keyCount * maxPages + MAX_MEDICATION_REQUESTS);
+    expect(seen.length).toBeLessThanOrEqual(bound);
+    const medication = medicationSearches(seen);
+    expect(medication).toHaveLength(MAX_MEDICATION_REQUESTS);
+    for (const url of medication) expect(url.searchParams.get('_id')?.split(',').length).toBe(MEDICATION_BATCH_SIZE);
+    expect(seen.filter((u) => /^\/fhir\/Medication\/./.test(u.pathname))).toHaveLength(0);
+  });
+});
+
+describe('prefetch keys the service did not ask for', () => {
+  it('are ignored entirely: a Condition under an invented key does not change the cards', async () => {
+    const t = makeTestApp();
+    const cardsOf = async (req: Record<string, unknown>): Promise<string[]> =>
+      cardCodes(expectValidCdsResponse((await request(t.app).post(URL).send(req).expect(200)).body));
+
+    const chart = base();
+    const plain = requestFor(chart);
+    const without = await cardsOf(plain);
+    // The same Condition where the service asked for conditions does change them (a second relapse) ...
+    const withEarlierRelapse = base();
+    withEarlierRelapse.condition(RELAPSE, '2024-09-01');
+    const earlierRelapse = withEarlierRelapse.resources.find((r) => r.resourceType === 'Condition' && r.onsetDateTime === '2024-09-01');
+    expect(await cardsOf(requestFor(withEarlierRelapse))).not.toEqual(without);
+    expect(await cardsOf(requestFor(withEarlierRelapse))).toContain('car-t-evaluation');
+
+    // ... but under a key of the client's own, it is not read at all.
+    const invented = { ...plain, prefetch: { ...(plain.prefetch as Record<string, unknown>), extraConditions: searchset([earlierRelapse]) } };
+    expect(await cardsOf(invented)).toEqual(without);
+    expect(await cardsOf(invented)).not.toContain('car-t-evaluation');
+  });
+});
+
+describe('bounded: time and bytes', () => {
+  const fetcher = (deadlineMs: number, startedAt?: number) =>
+    createFhirFetcher({
+      fhirServer: BASE,
+      context: { patientId: 'emb-pt' },
+      templates,
+      settings: { timeoutMs: 5_000, deadlineMs, maxPages: 20 },
+      logger: createLogger('silent'),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+    });
+
+  it('the deadline runs from when the invocation starts gathering (the fetcher is made), not from its first request', async () => {
+    const anyCall = nock(SERVER).get(/.*/).reply(200, { resourceType: 'Patient', id: 'emb-pt' });
+    const f = fetcher(100);
+    await new Promise((r) => setTimeout(r, 150));
+    const result = await f.fetchMissing(['patient']);
+    f.close?.();
+    expect(result.patient).toEqual({ error: 'the FHIR server did not answer within the overall deadline' });
+    expect(anyCall.isDone()).toBe(false);
+  });
+
+  it('or from an earlier start when the invocation waited before gathering', async () => {
+    const anyCall = nock(SERVER).get(/.*/).reply(200, { resourceType: 'Patient', id: 'emb-pt' });
+    const f = fetcher(1_000, epochNow() - 1_001);
+    const result = await f.fetchMissing(['patient']);
+    f.close?.();
+    expect(result.patient).toEqual({ error: 'the FHIR server did not answer within the overall deadline' });
+    expect(anyCall.isDone()).toBe(false);
+  });
+
+  it('covers the body too: headers in time and a body that never ends still fail at the deadline', async () => {
+    // Headers at once; the body only after 2 s (nock's delayBody), long after the 300 ms deadline.
+    nock(SERVER).get('/fhir/Patient/emb-pt').delayBody(2_000).reply(200, { resourceType: 'Patient', id: 'emb-pt' });
+    const f = fetcher(300);
+    const started = Date.now();
+    const result = await f.fetchMissing(['patient']);
+    f.close?.();
+    expect(result.patient).toEqual({ error: 'the FHIR server did not answer within the overall deadline' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('reads a gzip answer', async () => {
+    const t = app();
+    const patientId = (fixtureRequest(NAME).context as { patientId: string }).patientId;
+    const scope = serveAll(['patient']);
+    nock(SERVER)
+      .get(`/fhir/Patient/${patientId}`)
+      .reply(200, gzipSync(JSON.stringify(serverData().patient)), { 'Content-Type': 'application/fhir+json', 'Content-Encoding': 'gzip' });
+    const res = await request(t.app).post(URL).send(requestWith([])).expect(200);
+    expect(cardCodes(expectValidCdsResponse(res.body))).toEqual(expected[NAME].cards);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it(`stops reading past ${MAX_FETCHED_BYTES / 1024 / 1024} MB per invocation, before parsing`, async () => {
+    const t = app({ CDS_FETCH_TIMEOUT_MS: '5000', CDS_FETCH_DEADLINE_MS: '8000' });
+    serveAll(['patient']);
+    const huge = `{"resourceType":"Patient","id":"emb-pt","text":{"div":"${'x'.repeat(MAX_FETCHED_BYTES)}"}}`;
+    nock(SERVER).get('/fhir/Patient/emb-pt').reply(200, huge, { 'Content-Type': 'application/fhir+json' });
+    const res = await request(t.app).post(URL).send(requestWith([])).expect(412);
+    expect(res.body.issue[0].diagnostics).toMatch(/patient.*sent more than 32 MB for this invocation; stopped/);
   });
 });
