@@ -67,10 +67,11 @@ describe('invocation with real client requests', () => {
     expect(body.cards[0].detail).toContain('**Unavailable data:** laboratory results');
   });
 
-  it('accepts application/fhir+json and counts a resource sent under two keys once', async () => {
+  it('accepts application/fhir+json and counts a resource sent under two of its keys once', async () => {
     const req = fixtureRequest('early-marrow-b-awaiting');
-    const prefetch = req.prefetch as Record<string, unknown>;
-    prefetch.extraConditions = prefetch.conditions;
+    const prefetch = req.prefetch as Record<string, { entry?: unknown[] }>;
+    // A client that answers a query more broadly than asked: the Conditions again under the Observation key.
+    prefetch.observations = { ...prefetch.observations, entry: [...(prefetch.observations.entry ?? []), ...(prefetch.conditions.entry ?? [])] };
     const res = await request(app).post(URL).set('Content-Type', 'application/fhir+json').send(JSON.stringify(req)).expect(200);
     const body = expectValidCdsResponse(res.body);
     expect(cardCodes(body)).toEqual(['clinical-trial', 'reinduction-b-all', 'hsct-evaluation']);
