@@ -33,11 +33,12 @@ interface Slot {
   pending: Map<number, (a: RawAnswer) => void>;
 }
 
-/** The compiled worker next to this file; from TypeScript (npm run dev), through tsx. */
-function workerEntry(): { file: string; execArgv: string[] } {
+/** The compiled worker next to this file; from TypeScript (npm run dev), a small script that registers tsx first. */
+function workerEntry(): { source: string; eval: boolean } {
   const js = join(__dirname, 'answer-worker.js');
-  if (existsSync(js)) return { file: js, execArgv: [] };
-  return { file: join(__dirname, 'answer-worker.ts'), execArgv: ['--import', 'tsx'] };
+  if (existsSync(js)) return { source: js, eval: false };
+  const ts = join(__dirname, 'answer-worker.ts');
+  return { source: `require('tsx/cjs'); require(${JSON.stringify(ts)});`, eval: true };
 }
 
 export function createAnswerPool(size: number, logger: Logger): AnswerPool {
@@ -56,7 +57,7 @@ export function createAnswerPool(size: number, logger: Logger): AnswerPool {
 
   const spawnSlot = (index: number): Promise<void> => {
     // A small young generation keeps each thread's resident memory low under load at no cost in throughput (measured: bench).
-    const worker = new Worker(entry.file, { execArgv: entry.execArgv, env: process.env, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(entry.source, { eval: entry.eval, env: process.env, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, pending: new Map() };
     slots[index] = slot;
     let started = false;
