@@ -41,8 +41,9 @@ function workerEntry(): { source: string; eval: boolean } {
   return { source: `require('tsx/cjs'); require(${JSON.stringify(ts)});`, eval: true };
 }
 
-export function createAnswerPool(size: number, logger: Logger): AnswerPool {
-  const entry = workerEntry();
+/** `workerFile`: another worker script speaking the same messages (tests use one that can die on demand). */
+export function createAnswerPool(size: number, logger: Logger, workerFile?: string): AnswerPool {
+  const entry = workerFile ? { source: workerFile, eval: false } : workerEntry();
   const slots: Slot[] = [];
   let nextId = 1;
   let closing = false;
