@@ -16,10 +16,9 @@ import type { DraftOrder, OrderFinding } from '../clinical/order-checks';
 import type { ClinicalSettings } from '../clinical/settings';
 import type { Stratification } from '../clinical/stratify';
 import type { Card, Link, Suggestion } from '../protocol/cds-hooks';
-import { escapeMarkdown } from './markdown';
 import type { LabelledDrug, OrderCatalog } from './order-catalog';
 import { buildOrderView, type OrderCardView } from './order-view';
-import { plain, SUMMARY_MAX, truncate } from './render';
+import { draftServiceRequest, plain, renderDetail, renderSummary, templateContext } from './render';
 import { uuidV5 } from './uuid';
 
 export interface OrderRenderContext {
@@ -41,12 +40,10 @@ export function renderOrderCards(findings: OrderFinding[], st: Stratification, c
 function renderOrderCard(f: OrderFinding, st: Stratification, catalog: OrderCatalog, ctx: OrderRenderContext, headline: string): Card {
   const def = catalog.checks[f.code];
   const view = buildOrderView(f, st, ctx.settings, headline);
-  const context = new Mustache.Context(view, new Mustache.Context(ctx.settings));
+  const context = templateContext(view, ctx.settings);
   const cardUuid = uuidV5(`order-card|${ctx.patientId}|${f.code}|${f.order?.reference ?? 'orders'}|${f.order?.agentKey ?? ''}|${st.relapseDate ?? 'undated'}`);
-  const detail = Mustache.render(catalog.layout, context, { body: def.body }, { escape: escapeMarkdown })
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-  const summary = truncate(plain(Mustache.render(def.summary, context, {}, { escape: String })), SUMMARY_MAX);
+  const detail = renderDetail(catalog.layout, context, { body: def.body });
+  const summary = renderSummary(def.summary, context);
   const drug = f.order ? labelledDrug(f.order) : undefined;
   const source = def.source ?? (drug ? catalog.labels[drug] : undefined) ?? catalog.article;
 
@@ -134,14 +131,11 @@ function suggestionsFor(
         {
           type: 'create',
           description: text,
-          resource: {
-            resourceType: 'ServiceRequest',
-            status: 'draft',
-            intent: 'proposal',
-            subject: { reference: `Patient/${ctx.patientId}` },
-            code: { coding: [{ system: ctx.localCodeSystem, code, display: text }], text },
-            reasonCode: [{ text: `Relapsed acute lymphoblastic leukemia: ${view.drug} ordered (CDS order check ${f.code})` }],
-          },
+          resource: draftServiceRequest(
+            ctx.patientId,
+            { system: ctx.localCodeSystem, code, text },
+            `Relapsed acute lymphoblastic leukemia: ${view.drug} ordered (CDS order check ${f.code})`,
+          ),
         },
       ],
     });

@@ -30,14 +30,11 @@ export function renderCards(recs: Recommendation[], st: Stratification, catalog:
 function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalog, ctx: RenderContext, headline: string): Card {
   const def = catalog.cards[rec.code];
   const view = buildView(rec, st, ctx.settings, headline);
-  // Templates see the card's view, then the clinical settings (thresholds quoted in the text).
-  const context = new Mustache.Context(view, new Mustache.Context(ctx.settings));
+  const context = templateContext(view, ctx.settings);
   const cardUuid = uuidV5(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
 
-  const detail = Mustache.render(catalog.layout, context, { body: def.body, evidence: def.evidence }, { escape: escapeMarkdown })
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-  const summary = truncate(plain(Mustache.render(def.summary, context, {}, { escape: String })), SUMMARY_MAX);
+  const detail = renderDetail(catalog.layout, context, { body: def.body, evidence: def.evidence });
+  const summary = renderSummary(def.summary, context);
 
   const links: Link[] = def.links
     .filter((l) => l.when === undefined || flag(view, l.when))
@@ -92,17 +89,43 @@ function suggestion(s: SuggestionTemplate, cardUuid: string, patientId: string, 
       {
         type: 'create',
         description: s.label,
-        resource: {
-          resourceType: 'ServiceRequest',
-          status: 'draft',
-          intent: 'proposal',
-          subject: { reference: `Patient/${patientId}` },
-          code: { coding: [{ system: localSystem, code: s.code, display: s.text }], text: s.text },
-          reasonCode: [{ text: `Relapsed acute lymphoblastic leukemia (CDS recommendation: ${code})` }],
-        },
+        resource: draftServiceRequest(
+          patientId,
+          { system: localSystem, code: s.code, text: s.text },
+          `Relapsed acute lymphoblastic leukemia (CDS recommendation: ${code})`,
+        ),
       },
     ],
   };
+}
+
+/** What every suggestion that orders something creates: a draft proposal for the patient (chart-open and order cards alike). */
+export function draftServiceRequest(patientId: string, what: { system: string; code: string; text: string }, reason: string): Record<string, unknown> {
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    subject: { reference: `Patient/${patientId}` },
+    code: { coding: [{ system: what.system, code: what.code, display: what.text }], text: what.text },
+    reasonCode: [{ text: reason }],
+  };
+}
+
+/** Templates see the card's view, then the clinical settings (thresholds quoted in the text). */
+export function templateContext(view: object, settings: ClinicalSettings): Mustache.Context {
+  return new Mustache.Context(view, new Mustache.Context(settings));
+}
+
+/** A card's Markdown detail: patient-derived values escaped, runs of blank lines closed up. */
+export function renderDetail(layout: string, context: Mustache.Context, partials: Record<string, string>): string {
+  return Mustache.render(layout, context, partials, { escape: escapeMarkdown })
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** A card's summary: plain text, at most SUMMARY_MAX characters. */
+export function renderSummary(template: string, context: Mustache.Context): string {
+  return truncate(plain(Mustache.render(template, context, {}, { escape: String })), SUMMARY_MAX);
 }
 
 /** Summaries are plain text. */
