@@ -85,22 +85,19 @@ export interface BodyBounds {
   maxPrefetchResources: number;
 }
 
+/** The bound a parsed body breaks (400 too deep, 413 too many prefetched resources), or undefined. */
+export function bodyBoundsError(body: unknown, bounds: BodyBounds): CdsError | undefined {
+  if (body === undefined || body === null || typeof body !== 'object') return undefined;
+  if (jsonDepthExceeds(body, bounds.maxDepth)) return new CdsError(400, 'too-costly', `the request body is nested deeper than ${bounds.maxDepth} levels`);
+  const count = prefetchResourceCount((body as { prefetch?: unknown }).prefetch);
+  if (count > bounds.maxPrefetchResources)
+    return new CdsError(413, 'too-costly', `the prefetch holds ${count} resources; at most ${bounds.maxPrefetchResources} are read`);
+  return undefined;
+}
+
+/** The bounds as express middleware, for bodies parsed by express (feedback). */
 export function boundBody(bounds: BodyBounds): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
-    const body: unknown = req.body;
-    if (body === undefined || body === null || typeof body !== 'object') {
-      next();
-      return;
-    }
-    if (jsonDepthExceeds(body, bounds.maxDepth)) {
-      next(new CdsError(400, 'too-costly', `the request body is nested deeper than ${bounds.maxDepth} levels`));
-      return;
-    }
-    const count = prefetchResourceCount((body as { prefetch?: unknown }).prefetch);
-    if (count > bounds.maxPrefetchResources) {
-      next(new CdsError(413, 'too-costly', `the prefetch holds ${count} resources; at most ${bounds.maxPrefetchResources} are read`));
-      return;
-    }
-    next();
+    next(bodyBoundsError(req.body, bounds));
   };
 }

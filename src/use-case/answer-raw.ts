@@ -8,7 +8,7 @@
  */
 import type { KeyState } from '../cds/prefetch';
 import { toErrorResponse } from '../http/errors';
-import { jsonDepthExceeds, prefetchResourceCount, type BodyBounds } from '../http/hardening';
+import { bodyBoundsError, type BodyBounds } from '../http/hardening';
 import { hashIdentifier } from '../logger';
 import { CdsError } from '../protocol/operation-outcome';
 import { answerHookRequest, type AnswerDeps, type Caller } from './answer-hook-request';
@@ -49,12 +49,8 @@ export async function answerRaw(request: RawRequest, deps: AnswerDeps, bounds: B
     } catch {
       throw new CdsError(400, 'structure', 'the request body is not valid JSON');
     }
-    if (typeof parsed === 'object' && parsed !== null) {
-      if (jsonDepthExceeds(parsed, bounds.maxDepth)) throw new CdsError(400, 'too-costly', `the request body is nested deeper than ${bounds.maxDepth} levels`);
-      const count = prefetchResourceCount((parsed as { prefetch?: unknown }).prefetch);
-      if (count > bounds.maxPrefetchResources)
-        throw new CdsError(413, 'too-costly', `the prefetch holds ${count} resources; at most ${bounds.maxPrefetchResources} are read`);
-    }
+    const tooCostly = bodyBoundsError(parsed, bounds);
+    if (tooCostly) throw tooCostly;
     const answer = await answerHookRequest(parsed, deps, request.caller, request.serviceId, request.receivedAt);
     const body = parsed as { hookInstance?: unknown; context?: { patientId?: unknown } };
     return {
