@@ -85,5 +85,3 @@ function stratifyRecord(input: EvaluationInput, knowledge: Knowledge, settings: 
   });
   return { record, stratification: stratify(facts, input.evaluationDate, settings) };
 }
-
-export { today } from './clock';

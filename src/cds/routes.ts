@@ -64,7 +64,6 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   router.post(`/cds-services/:id`, requireJson, rawBody, async (req: Request, res: Response, next: NextFunction) => {
     const receivedAt = epochNow();
     try {
-      const started = process.hrtime.bigint();
       const service = serviceFor(services, String(req.params.id));
       const caller = res.locals.caller as { issuer: Caller } | undefined;
       const result = await answer({ serviceId: service.id, body: typeof req.body === 'string' ? req.body : '', caller: caller?.issuer, receivedAt });
@@ -75,7 +74,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
           { status: result.status, method: req.method, path: req.path.slice(0, 200), reason },
           'request failed',
         );
-      deps.onAnswered?.(service.id, result, Number(process.hrtime.bigint() - started) / 1e9);
+      deps.onAnswered?.(service.id, result, (epochNow() - receivedAt) / 1000);
       res.status(result.status).type(result.contentType).send(result.body);
     } catch (err) {
       next(err);

@@ -228,7 +228,7 @@ const OBSERVATION_SETS: ValueSetId[] = [
 
 function readObservation(obs: R4.Observation, t: Terminology, antigenPercent: number, allConditionRefs: Set<string>, facts: PatientFacts): void {
   const cs = codings(paths.codings(obs));
-  if (!OBSERVATION_SETS.some((vs) => t.any(vs, cs))) return;
+  if (!t.matcher(OBSERVATION_SETS)(cs)) return;
   const date = firstDate(paths.observationDate(obs)) ?? firstDate(paths.issued(obs));
   const qualitative = (label: string, read: { positivity: QualitativeResult['positivity']; percent?: number; display: string }): QualitativeResult => ({
     date,
