@@ -14,7 +14,7 @@ import type { IsoDate } from './clinical/types';
 import type { Knowledge } from './knowledge';
 import { renderOrderCards } from './cards/order-render';
 import { checkOrders, type OrderFinding } from './clinical/order-checks';
-import { readDraftOrders } from './patient/draft-orders';
+import { readDraftOrders, type DraftOrders } from './patient/draft-orders';
 import { buildPatientFacts } from './patient/facts';
 import { PatientRecord, type FhirResource } from './patient/records';
 import type { DraftOrdersBundle } from './protocol/cds-hooks';
@@ -53,16 +53,18 @@ export interface OrderInput {
   draftOrders?: DraftOrdersBundle;
   /** order-select: the selected orders; undefined for order-sign (every draft is checked). */
   selections?: readonly string[];
+  /** The drafts as already read from draftOrders alone; read again only when one names a Medication the record may hold. */
+  read?: DraftOrders;
 }
 
 /** The draft orders checked against the patient's stratification (no relapsed ALL: no cards). */
 export function evaluateOrders(input: EvaluationInput, orders: OrderInput, knowledge: Knowledge, settings: ClinicalSettings): OrderEvaluation {
   const { record, stratification } = stratifyRecord(input, knowledge, settings);
   if (!stratification) return { findings: [], cards: [] };
-  const drafts = readDraftOrders(orders.draftOrders, knowledge.terminology, {
-    selections: orders.selections,
-    recordMedication: (ref) => record.medication(ref),
-  });
+  const drafts =
+    orders.read && !orders.read.unresolvedMedication
+      ? orders.read
+      : readDraftOrders(orders.draftOrders, knowledge.terminology, { selections: orders.selections, recordMedication: (ref) => record.medication(ref) });
   const findings = checkOrders(stratification, drafts.orders, settings);
   const ponatinib = knowledge.terminology.concepts('ponatinib')[0];
   const cards = renderOrderCards(findings, stratification, knowledge.orderCatalog, {

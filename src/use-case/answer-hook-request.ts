@@ -17,7 +17,7 @@ import type { IsoDate } from '../clinical/types';
 import { hasCheckableOrder } from '../clinical/order-checks';
 import type { Stratification } from '../clinical/stratify';
 import { evaluate, evaluateOrders } from '../engine';
-import { readDraftOrders } from '../patient/draft-orders';
+import { readDraftOrders, type DraftOrders } from '../patient/draft-orders';
 import type { Knowledge } from '../knowledge';
 import { CdsRequestSchema, type Card, type CdsRequest, type CdsResponse } from '../protocol/cds-hooks';
 import { CdsError } from '../protocol/operation-outcome';
@@ -82,14 +82,16 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
     throw new CdsError(400, 'invalid', `invalid CDS Hooks request: service ${service.id} answers the ${service.hook} hook, not ${request.hook}`);
   const isOrderHook = service.hook !== 'patient-view';
   const { draftOrders, selections } = request.context;
-  let notes: string[] = [];
+  const orderSelections = service.hook === 'order-select' ? selections : undefined;
+  let drafts: DraftOrders | undefined;
   if (isOrderHook) {
     if (!draftOrders) throw new CdsError(400, 'required', `invalid CDS Hooks request: context.draftOrders is required for ${service.hook}`);
     // Nothing this service checks was ordered: no cards, and no patient data read (cheaper than a patient-view).
-    const drafts = readDraftOrders(draftOrders, deps.knowledge.terminology, { selections: service.hook === 'order-select' ? selections : undefined });
-    notes = drafts.notes;
-    if (!hasCheckableOrder(drafts.orders) && !drafts.unresolvedMedication) return { response: { cards: [] }, keys: {}, resourceCount: 0, codes: [], notes };
+    drafts = readDraftOrders(draftOrders, deps.knowledge.terminology, { selections: orderSelections });
+    if (!hasCheckableOrder(drafts.orders) && !drafts.unresolvedMedication)
+      return { response: { cards: [] }, keys: {}, resourceCount: 0, codes: [], notes: drafts.notes };
   }
+  const notes = drafts?.notes ?? [];
 
   const templates = service.prefetch;
   // With a verified caller, only its issuer's FHIR servers may be called; with auth off, the configured allowlist.
@@ -122,7 +124,7 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
     notes,
   });
   if (isOrderHook) {
-    const e = evaluateOrders(input, { draftOrders, selections: service.hook === 'order-select' ? selections : undefined }, deps.knowledge, deps.settings);
+    const e = evaluateOrders(input, { draftOrders, selections: orderSelections, read: drafts }, deps.knowledge, deps.settings);
     return answer(
       e.stratification,
       e.cards,
