@@ -24,7 +24,7 @@ export function createMetrics(pool?: { size: number; inFlight(): number }): Metr
   // used: some of their gauges end in _total, which promtool's lint rejects).
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  const lagSeconds = new Gauge({
+  new Gauge({
     name: 'relapsed_all_cds_event_loop_lag_seconds',
     help: 'Event-loop delay of the request thread since the previous scrape, by statistic (p50, p99, max).',
     labelNames: ['stat'] as const,
@@ -44,7 +44,6 @@ export function createMetrics(pool?: { size: number; inFlight(): number }): Metr
       this.set(process.memoryUsage.rss());
     },
   });
-  void lagSeconds;
   const duration = new Histogram({
     name: 'relapsed_all_cds_invocation_duration_seconds',
     help: 'Time to answer a CDS Hooks invocation (request thread: from the body read to the answer), by service and HTTP status.',
