@@ -125,7 +125,7 @@ async function start(kind: 'ours' | 'parse-only', port: number, env: Record<stri
   const entry = kind === 'ours' ? join(ROOT, 'dist', 'src', 'index.js') : join(ROOT, 'bench', 'parse-only-server.js');
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm run build`);
   // As npm start and the image run it (a small young generation: see README, Benchmark).
-  const child = spawn(process.execPath, kind === 'ours' ? ['--max-semi-space-size=1', entry] : [entry], {
+  const child = spawn(process.execPath, kind === 'ours' ? ['--max-semi-space-size=1', '--max-old-space-size=1024', entry] : [entry], {
     cwd: ROOT,
     env: {
       ...process.env,

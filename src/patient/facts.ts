@@ -77,7 +77,7 @@ export function buildPatientFacts(resources: Iterable<FhirResource> | PatientRec
   const record = resources instanceof PatientRecord ? resources : new PatientRecord(resources);
   // Structural pre-filters first (type, code, subject); FHIRPath only for the resources that can matter.
   const live = <T extends ReadType>(type: T, relevant: (r: R4Resources[T]) => boolean = () => true): R4Resources[T][] =>
-    record.ofType(type).filter((r) => relevant(r) && aboutPatient(r, options.patientId) && isLive(r));
+    record.ofType(type, (r) => relevant(r) && aboutPatient(r, options.patientId) && isLive(r));
 
   const patient = live('Patient').find((p) => options.patientId === undefined || p.id === options.patientId);
   const conditions = live('Condition');

@@ -32,8 +32,6 @@ export class PatientRecord {
 
   constructor(resources: Iterable<FhirResource>) {
     for (const r of resources) this.add(r);
-    // A stable order (by id), so the answer never depends on the order the client or server sent things in.
-    for (const list of this.byType.values()) list.sort(byIdThenContent);
   }
 
   private add(r: FhirResource): void {
@@ -48,12 +46,18 @@ export class PatientRecord {
   }
 
   /**
-   * The resources of one R4 type, typed as R4 says they are shaped. The client's
-   * JSON is not validated here: every reader goes through FHIRPath or optional
-   * chaining and ignores values that are not what R4 says.
+   * The resources of one R4 type that `keep` accepts (all of them without it),
+   * typed as R4 says they are shaped, in a stable order (by id) so the answer
+   * never depends on the order the client or server sent things in. Filtered
+   * before sorting: a chart of 10 000 Observations the rules never read costs
+   * one pass, not a sort. The client's JSON is not validated here: every reader
+   * goes through FHIRPath or optional chaining and ignores values that are not
+   * what R4 says.
    */
-  ofType<T extends ReadType>(type: T): readonly R4Resources[T][] {
-    return (this.byType.get(type) ?? []) as unknown as R4Resources[T][];
+  ofType<T extends ReadType>(type: T, keep?: (r: R4Resources[T]) => boolean): R4Resources[T][] {
+    const all = (this.byType.get(type) ?? []) as unknown as R4Resources[T][];
+    const chosen = keep ? all.filter(keep) : all.slice();
+    return chosen.sort(byIdThenContent as unknown as (a: R4Resources[T], b: R4Resources[T]) => number);
   }
 
   /** The Medication a `medicationReference` names (`Medication/id`, or a full URL ending in it). */

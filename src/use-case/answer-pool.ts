@@ -13,8 +13,17 @@ import type { Logger } from 'pino';
 import { operationOutcome } from '../protocol/operation-outcome';
 import type { RawAnswer, RawRequest } from './answer-raw';
 
-/** Young-generation size of an answer thread (MiB); the request thread gets the same through `--max-semi-space-size=1` (npm start, the image). */
-const YOUNG_GENERATION_MB = 3;
+/**
+ * Heap limits of an answer thread (MiB). A small young generation, and an old
+ * generation capped well above any request's needs (a 5 MB body, 20 000
+ * resources): V8 grows a heap by a factor that falls with its cap (about 4x the
+ * live data uncapped, 1.5x at 512 MiB), so the cap is what keeps the resident
+ * memory low under load (measured: bench, rss). The request thread gets the same
+ * through `--max-semi-space-size=1 --max-old-space-size=1024` (npm start, the
+ * image). A thread that still runs out of memory dies alone: its invocations get
+ * a 500 and another thread starts.
+ */
+const THREAD_HEAP_LIMITS = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 512 };
 
 export interface AnswerPool {
   answer(request: RawRequest): Promise<RawAnswer>;
@@ -57,8 +66,7 @@ export function createAnswerPool(size: number, logger: Logger, workerFile?: stri
   });
 
   const spawnSlot = (index: number): Promise<void> => {
-    // A small young generation keeps each thread's resident memory low under load at no cost in throughput (measured: bench).
-    const worker = new Worker(entry.source, { eval: entry.eval, env: process.env, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = new Worker(entry.source, { eval: entry.eval, env: process.env, resourceLimits: THREAD_HEAP_LIMITS });
     const slot: Slot = { worker, pending: new Map() };
     slots[index] = slot;
     let started = false;
