@@ -8,5 +8,7 @@ module.exports = {
   // for the end-to-end tests, which run the compiled code; skipped when no
   // e2e test is selected or nothing changed.
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // A throw-away card id key for every test and the services they start (test/setup-env.ts).
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 30000,
 };

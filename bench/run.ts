@@ -20,7 +20,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
+import { CardIds } from '../src/cards/card-id';
 import { requestFromBundle } from '../src/cds/bundle-request';
 import { DEFAULT_CLINICAL_SETTINGS } from '../src/clinical/settings';
 import { evaluate } from '../src/engine';
@@ -28,6 +31,9 @@ import { loadKnowledge } from '../src/knowledge';
 import type { FhirResource } from '../src/patient/records';
 
 const ROOT = join(__dirname, '..');
+/** A throw-away card id key for the services this bench starts (production mode requires one). */
+const BENCH_KEY = randomBytes(32).toString('hex');
+const BENCH_CARD_IDS = new CardIds(Buffer.from(BENCH_KEY, 'hex'));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 10;
@@ -136,6 +142,9 @@ async function start(kind: 'ours' | 'parse-only', port: number, env: Record<stri
       CDS_ALLOW_INSECURE: 'true',
       LOG_LEVEL: 'info',
       CDS_VALUESET_DIR: '',
+      CDS_CARD_ID_KEY: BENCH_KEY,
+      // Feedback and issuance counts in a throw-away file.
+      CDS_FEEDBACK_DB: join(tmpdir(), `relapsed-all-bench-${process.pid}.sqlite`),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -198,9 +207,9 @@ function scaling(): { n: number; ms: number }[] {
     const patientId = (req.context as { patientId: string }).patientId;
     const input = { patientId, resources, evaluationDate: '2026-11-28' };
     const runs = n >= 10_000 ? 20 : 100;
-    for (let i = 0; i < 10; i++) evaluate(input, knowledge, DEFAULT_CLINICAL_SETTINGS); // warm-up (JIT)
+    for (let i = 0; i < 10; i++) evaluate(input, knowledge, DEFAULT_CLINICAL_SETTINGS, BENCH_CARD_IDS); // warm-up (JIT)
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) evaluate(input, knowledge, DEFAULT_CLINICAL_SETTINGS);
+    for (let i = 0; i < runs; i++) evaluate(input, knowledge, DEFAULT_CLINICAL_SETTINGS, BENCH_CARD_IDS);
     out.push({ n, ms: Number(process.hrtime.bigint() - t0) / 1e6 / runs });
   }
   return out;

@@ -17,7 +17,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { requestFromBundle } from './cds/bundle-request';
 import { describeStratification } from './clinical/headline';
-import { loadConfig } from './config';
+import { cardIdKeyOf, loadConfig } from './config';
+import { CardIds } from './cards/card-id';
 import { today } from './clock';
 import { loadKnowledge } from './knowledge';
 import { CdsError } from './protocol/operation-outcome';
@@ -93,7 +94,9 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   try {
     const hook = (request as { hook?: unknown }).hook;
     const id = serviceId ?? knowledge.services.find((s) => s.hook === hook)?.id;
-    answer = await answerHookRequest(request, { knowledge, settings: config.clinical, clock: () => args.now }, undefined, id);
+    // The same card ids as the service on this machine (CDS_CARD_ID_KEY, or the development key file).
+    const cardIds = new CardIds(cardIdKeyOf(config));
+    answer = await answerHookRequest(request, { knowledge, settings: config.clinical, clock: () => args.now, cardIds }, undefined, id);
   } catch (err) {
     if (err instanceof CdsError) {
       io.err(`evaluate: ${err.status} ${err.message}\n`);

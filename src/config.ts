@@ -10,6 +10,7 @@ import { loadTrustedIssuers, type TrustedIssuer } from './auth/issuers';
 import { normalisePublicUrl } from './auth/verifier';
 import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from './clinical/settings';
 import { zodIssues } from './protocol/zod-issues';
+import { developmentCardIdKey, parseCardIdKey } from './cards/card-id';
 
 /** The project root (the folder with package.json), from src/ or dist/src/. */
 export function projectRoot(): string {
@@ -80,6 +81,7 @@ const EnvSchema = z.object({
   CDS_FEEDBACK_DB: z.string().min(1).optional(),
   /** Answer worker threads; default: one per core beside the request thread (cores - 1, at least 1). 0 = answer in the request thread. */
   CDS_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  CDS_CARD_ID_KEY: z.string().optional(),
   /** GET /metrics (Prometheus text): on by default; off = 404. */
   CDS_METRICS: z.enum(['on', 'off']).default('on'),
 });
@@ -104,8 +106,10 @@ export interface Config {
   auth: { mode: 'off' } | { mode: 'required'; issuers: TrustedIssuer[]; publicUrl: string[]; skewSeconds: number };
   /** Warnings to print at start-up (e.g. authentication off). */
   warnings: string[];
-  /** SQLite file for card feedback. */
+  /** Where feedback and issuance counts are kept: a SQLite file path, or a postgres:// URL (replicas share it). */
   feedbackDb: string;
+  /** The card id key (CDS_CARD_ID_KEY; required in production), or the development key file made on first start. */
+  cardIdKey: { key: Buffer } | { file: string };
   /** Answer worker threads (0: invocations are answered in the request thread). */
   workers: number;
   /** Serve GET /metrics. */
@@ -162,17 +166,30 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     }
     auth = { mode: 'required', issuers, publicUrl, skewSeconds: e.CDS_JWT_SKEW_SECONDS };
   }
+  let cardIdKey: Config['cardIdKey'] = { file: join(root, 'data', 'card-id.key') };
+  if (e.CDS_CARD_ID_KEY !== undefined) {
+    try {
+      cardIdKey = { key: parseCardIdKey(e.CDS_CARD_ID_KEY) };
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+    }
+  } else if (production) {
+    throw new ConfigError(
+      'invalid configuration: CDS_CARD_ID_KEY is required in production (the secret card ids are derived from: 64 hex digits, e.g. openssl rand -hex 32; the same on every replica)',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
     production,
     auth,
     warnings,
-    feedbackDb: resolve(e.CDS_FEEDBACK_DB ?? join(root, 'data', 'feedback.sqlite')),
+    feedbackDb: cardStoreLocation(e),
+    cardIdKey,
     workers: e.CDS_WORKERS ?? Math.max(1, availableParallelism() - 1),
     metrics: e.CDS_METRICS === 'on',
     logLevel: e.LOG_LEVEL,
-    hooksDir: resolve(e.CDS_HOOKS_DIR ?? join(root, 'hooks')),
+    hooksDir: hooksDirOf(e),
     valueSetDir: e.CDS_VALUESET_DIR ? resolve(e.CDS_VALUESET_DIR) : undefined,
     bodyLimit: e.CDS_BODY_LIMIT,
     requestTimeoutMs: e.CDS_REQUEST_TIMEOUT_MS,
@@ -191,4 +208,24 @@ function list(value: string | undefined): string[] {
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+}
+
+/** The card id key: configured, or the development key file (made on first start). */
+export function cardIdKeyOf(config: Pick<Config, 'cardIdKey'>): Buffer {
+  return 'key' in config.cardIdKey ? config.cardIdKey.key : developmentCardIdKey(config.cardIdKey.file);
+}
+
+/**
+ * Where the card store is (CDS_FEEDBACK_DB): a postgres:// URL as given, or a
+ * SQLite path (default data/feedback.sqlite). Read alone by the report, which
+ * needs none of the service's other settings.
+ */
+export function cardStoreLocation(env: { CDS_FEEDBACK_DB?: string } = process.env): string {
+  const location = env.CDS_FEEDBACK_DB || join(projectRoot(), 'data', 'feedback.sqlite');
+  return /^postgres(ql)?:\/\//i.test(location) ? location : resolve(location);
+}
+
+/** The knowledge folder (CDS_HOOKS_DIR, default hooks/). */
+export function hooksDirOf(env: { CDS_HOOKS_DIR?: string } = process.env): string {
+  return resolve(env.CDS_HOOKS_DIR || join(projectRoot(), 'hooks'));
 }

@@ -18,6 +18,7 @@ import { readDraftOrders, type DraftOrders } from './patient/draft-orders';
 import { buildPatientFacts } from './patient/facts';
 import { PatientRecord, type FhirResource } from './patient/records';
 import type { DraftOrdersBundle } from './protocol/cds-hooks';
+import type { CardIds } from './cards/card-id';
 
 export interface Evaluation {
   stratification?: Stratification;
@@ -35,11 +36,12 @@ export interface EvaluationInput {
   unavailableResourceTypes?: string[];
 }
 
-export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings): Evaluation {
+/** `ids`: the deployment's card ids (cards/card-id.ts: keyed, so a card id cannot be traced back to the patient). */
+export function evaluate(input: EvaluationInput, knowledge: Knowledge, settings: ClinicalSettings, ids: CardIds): Evaluation {
   const { stratification } = stratifyRecord(input, knowledge, settings);
   if (!stratification) return { recommendations: [], cards: [] };
   const recommendations = recommend(stratification, settings);
-  const cards = renderCards(recommendations, stratification, knowledge.catalog, { patientId: input.patientId, settings });
+  const cards = renderCards(recommendations, stratification, knowledge.catalog, { patientId: input.patientId, settings, ids });
   return { stratification, recommendations, cards };
 }
 
@@ -58,7 +60,7 @@ export interface OrderInput {
 }
 
 /** The draft orders checked against the patient's stratification (no relapsed ALL: no cards). */
-export function evaluateOrders(input: EvaluationInput, orders: OrderInput, knowledge: Knowledge, settings: ClinicalSettings): OrderEvaluation {
+export function evaluateOrders(input: EvaluationInput, orders: OrderInput, knowledge: Knowledge, settings: ClinicalSettings, ids: CardIds): OrderEvaluation {
   const { record, stratification } = stratifyRecord(input, knowledge, settings);
   if (!stratification) return { findings: [], cards: [] };
   const drafts =
@@ -70,6 +72,7 @@ export function evaluateOrders(input: EvaluationInput, orders: OrderInput, knowl
   const cards = renderOrderCards(findings, stratification, knowledge.orderCatalog, {
     patientId: input.patientId,
     settings,
+    ids,
     drafts: drafts.resources,
     localCodeSystem: knowledge.catalog.localCodeSystem,
     ponatinib,

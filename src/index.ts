@@ -8,7 +8,8 @@
  * thread serves HTTP, the health probes, the metrics and feedback, so a
  * saturated service still answers its probes. CDS_WORKERS=0 answers here.
  */
-import { loadConfig, type Config } from './config';
+import { cardIdKeyOf, loadConfig, type Config } from './config';
+import { CardIds } from './cards/card-id';
 import { loadKnowledge, type Knowledge } from './knowledge';
 import { createLogger, flushLogs } from './logger';
 import { startServer } from './server';
@@ -35,6 +36,15 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error({ reason: String(reason) }, 'unhandled rejection'));
 
+  // The card id key: made here (development) before the answer threads read it.
+  let cardIds: CardIds;
+  try {
+    cardIds = new CardIds(cardIdKeyOf(config));
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'cannot read or make the card id key');
+    await flushLogs();
+    process.exit(1);
+  }
   // The answer threads (none with CDS_WORKERS=0: this thread answers too).
   const pool = config.workers > 0 ? createAnswerPool(config.workers, logger) : undefined;
   try {
@@ -50,6 +60,7 @@ async function main(): Promise<void> {
     logger,
     knowledge,
     settings: config.clinical,
+    cardIds,
     ...(pool ? { answer: (request: RawRequest) => pool.answer(request), answerPool: pool } : {}),
   });
   logger.info(

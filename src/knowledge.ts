@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { loadCatalog, type CardCatalog } from './cards/catalog';
 import { loadOrderCatalog, type OrderCatalog } from './cards/order-catalog';
+import { OverrideReasons } from './cards/override-reasons';
 import { DefinitionError, loadServiceDefinition, SERVICE_FILES, type ServiceDefinition } from './cds/definition';
 import { loadTerminology, type Terminology } from './terminology/valuesets';
 
@@ -17,6 +18,8 @@ export interface Knowledge {
   services: readonly ServiceDefinition[];
   /** The patient-view service (the chart-open cards). */
   service: ServiceDefinition;
+  /** Why a clinician may dismiss a card (hooks/override-reasons.json). */
+  overrideReasons: OverrideReasons;
 }
 
 export function loadKnowledge(hooksDir: string, valueSetDir?: string): Knowledge {
@@ -27,5 +30,13 @@ export function loadKnowledge(hooksDir: string, valueSetDir?: string): Knowledge
     throw new DefinitionError(`${hooksDir}: each service needs its own hook and id (${services.map((s) => `${s.id}: ${s.hook}`).join(', ')})`);
   const service = services.find((s) => s.hook === 'patient-view');
   if (!service) throw new DefinitionError(`${hooksDir}: no patient-view service`);
-  return { terminology, catalog: loadCatalog(join(hooksDir, 'cards')), orderCatalog: loadOrderCatalog(join(hooksDir, 'order-checks')), services, service };
+  const overrideReasons = OverrideReasons.load(join(hooksDir, 'override-reasons.json'));
+  return {
+    terminology,
+    catalog: loadCatalog(join(hooksDir, 'cards'), overrideReasons),
+    orderCatalog: loadOrderCatalog(join(hooksDir, 'order-checks'), overrideReasons),
+    services,
+    service,
+    overrideReasons,
+  };
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { RECOMMENDATION_CODES, type RecommendationCode } from '../clinical/recommend';
 import { DEFAULT_CLINICAL_SETTINGS } from '../clinical/settings';
 import { checkCardTemplates } from './template-check';
+import type { OverrideReason, OverrideReasons } from './override-reasons';
 import { zodIssues } from '../protocol/zod-issues';
 
 const SuggestionTemplate = z.object({
@@ -40,6 +41,8 @@ const CardTemplate = z.object({
   /** Keys of the catalog's trial / publication links that this card may show. */
   trialLinks: z.array(z.string().min(1)).optional(),
   suggestions: z.array(SuggestionTemplate).optional(),
+  /** Codes of hooks/override-reasons.json this card offers when dismissed. */
+  overrideReasons: z.array(z.string().min(1)).min(1),
 });
 
 const CatalogFile = z.object({
@@ -56,7 +59,7 @@ export const EVIDENCE_MARKER = '<!-- evidence -->';
 
 export type SuggestionTemplate = z.infer<typeof SuggestionTemplate>;
 export type LinkTemplate = z.infer<typeof LinkTemplate>;
-export interface CardDefinition extends Omit<z.infer<typeof CardTemplate>, 'trialLinks'> {
+export interface CardDefinition extends Omit<z.infer<typeof CardTemplate>, 'trialLinks' | 'overrideReasons'> {
   code: RecommendationCode;
   /** The detail before **Data used**. */
   body: string;
@@ -64,6 +67,7 @@ export interface CardDefinition extends Omit<z.infer<typeof CardTemplate>, 'tria
   evidence: string;
   sourceLabel: string;
   sourceUrl?: string;
+  overrideReasons: OverrideReason[];
 }
 
 export interface CardCatalog {
@@ -75,7 +79,7 @@ export interface CardCatalog {
 
 export class CatalogError extends Error {}
 
-export function loadCatalog(dir: string): CardCatalog {
+export function loadCatalog(dir: string, reasons: OverrideReasons): CardCatalog {
   const file = join(dir, 'catalog.json');
   let parsed: z.infer<typeof CatalogFile>;
   try {
@@ -100,8 +104,14 @@ export function loadCatalog(dir: string): CardCatalog {
     });
     const links = [...def.links, ...trialLinks];
     for (const t of [def.summary, ...links.map((l) => l.label + l.url)]) parseTemplate(t, `${file} (${code})`);
-    const { trialLinks: _keys, ...rest } = def;
-    cards[code] = { ...rest, links, code, body, evidence, sourceLabel: source.label, ...(source.url ? { sourceUrl: source.url } : {}) };
+    let overrideReasons: OverrideReason[];
+    try {
+      overrideReasons = reasons.resolve(def.overrideReasons, `card "${code}"`);
+    } catch (err) {
+      throw new CatalogError(`${file}: ${(err as Error).message}`);
+    }
+    const { trialLinks: _keys, overrideReasons: _codes, ...rest } = def;
+    cards[code] = { ...rest, links, code, body, evidence, sourceLabel: source.label, ...(source.url ? { sourceUrl: source.url } : {}), overrideReasons };
   }
   const unknown = Object.keys(parsed.cards).filter((c) => !(RECOMMENDATION_CODES as readonly string[]).includes(c));
   if (unknown.length > 0) throw new CatalogError(`${file}: unknown recommendation codes ${unknown.join(', ')}`);

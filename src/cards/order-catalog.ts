@@ -14,6 +14,7 @@ import { DEFAULT_CLINICAL_SETTINGS } from '../clinical/settings';
 import { zodIssues } from '../protocol/zod-issues';
 import { unknownNamesIn } from './template-check';
 import { ORDER_VIEW_FIELDS } from './order-view';
+import type { OverrideReason, OverrideReasons } from './override-reasons';
 
 /** The drugs whose label a card may cite as "the ordered drug's label". */
 export const LABELLED_DRUGS = ['blinatumomab', 'inotuzumab', 'nelarabine', 'car-t', 'tisagenlecleucel', 'brexucabtagene', 'obecabtagene', 'ponatinib'] as const;
@@ -28,15 +29,14 @@ const CheckTemplate = z
     summary: z.string().min(1),
     /** A key of `sources`, or "ordered-drug-label": the label of the drug the order is for. */
     source: z.string().min(1),
+    /** Codes of hooks/override-reasons.json this card offers when dismissed. */
+    overrideReasons: z.array(z.string().min(1)).min(1),
   })
   .strict();
 
 const OrderCatalogFile = z
   .object({
     system: z.string().url(),
-    overrideReasons: z
-      .object({ system: z.string().url(), reasons: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1) })
-      .strict(),
     suggestions: z.object({ remove: z.string().min(1), alternative: z.string().min(1), antigenTest: z.string().min(1) }).strict(),
     sources: z.record(z.string(), Source),
     /** Per drug: where its current label can be read (a link on the card). */
@@ -52,11 +52,11 @@ export interface OrderCheckDefinition {
   body: string;
   /** A fixed source, or undefined when the card cites the ordered drug's label. */
   source?: z.infer<typeof Source>;
+  overrideReasons: OverrideReason[];
 }
 
 export interface OrderCatalog {
   system: string;
-  overrideReasons: { system: string; code: string; display: string }[];
   suggestions: z.infer<typeof OrderCatalogFile>['suggestions'];
   labels: Record<LabelledDrug, z.infer<typeof Source>>;
   /** The clinical source (the seed article): cited when no label applies. */
@@ -68,7 +68,7 @@ export interface OrderCatalog {
 
 export class OrderCatalogError extends Error {}
 
-export function loadOrderCatalog(dir: string): OrderCatalog {
+export function loadOrderCatalog(dir: string, reasons: OverrideReasons): OrderCatalog {
   const file = join(dir, 'catalog.json');
   let parsed: z.infer<typeof OrderCatalogFile>;
   try {
@@ -107,14 +107,19 @@ export function loadOrderCatalog(dir: string): OrderCatalog {
     const body = read(join(dir, `${code}.md`));
     check(`${code}.md`, body);
     check(`catalog.json ${code}.summary`, def.summary);
-    checks[code] = { code, display: def.display, summary: def.summary, body, ...(source ? { source } : {}) };
+    let overrideReasons: OverrideReason[] = [];
+    try {
+      overrideReasons = reasons.resolve(def.overrideReasons, `check "${code}"`);
+    } catch (err) {
+      problems.push(`catalog.json: ${(err as Error).message}`);
+    }
+    checks[code] = { code, display: def.display, summary: def.summary, body, ...(source ? { source } : {}), overrideReasons };
   }
   const unknown = Object.keys(parsed.checks).filter((c) => !(ORDER_CHECK_CODES as readonly string[]).includes(c));
   if (unknown.length > 0) problems.push(`catalog.json: unknown order check codes ${unknown.join(', ')}`);
   if (problems.length > 0) throw new OrderCatalogError(`${dir}:\n  ${problems.join('\n  ')}`);
   return {
     system: parsed.system,
-    overrideReasons: parsed.overrideReasons.reasons.map((r) => ({ system: parsed.overrideReasons.system, ...r })),
     suggestions: parsed.suggestions,
     labels,
     article,

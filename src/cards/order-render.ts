@@ -20,10 +20,13 @@ import type { LabelledDrug, OrderCatalog } from './order-catalog';
 import { buildOrderView, type OrderCardView } from './order-view';
 import { draftServiceRequest, plain, renderDetail, renderSummary, templateContext } from './render';
 import { uuidV5 } from './uuid';
+import type { CardIds } from './card-id';
 
 export interface OrderRenderContext {
   patientId: string;
   settings: ClinicalSettings;
+  /** Card ids: keyed (the deployment's secret). */
+  ids: CardIds;
   /** The drafts as sent, by reference (an update starts from the draft). */
   drafts: ReadonlyMap<string, Record<string, unknown>>;
   /** The project's local CodeSystem (codes of the tests a suggestion orders). */
@@ -41,7 +44,9 @@ function renderOrderCard(f: OrderFinding, st: Stratification, catalog: OrderCata
   const def = catalog.checks[f.code];
   const view = buildOrderView(f, st, ctx.settings, headline);
   const context = templateContext(view, ctx.settings);
-  const cardUuid = uuidV5(`order-card|${ctx.patientId}|${f.code}|${f.order?.reference ?? 'orders'}|${f.order?.agentKey ?? ''}|${st.relapseDate ?? 'undated'}`);
+  const cardUuid = ctx.ids.id(
+    `order-card|${ctx.patientId}|${f.code}|${f.order?.reference ?? 'orders'}|${f.order?.agentKey ?? ''}|${st.relapseDate ?? 'undated'}`,
+  );
   const detail = renderDetail(catalog.layout, context, { body: def.body });
   const summary = renderSummary(def.summary, context);
   const drug = f.order ? labelledDrug(f.order) : undefined;
@@ -65,8 +70,8 @@ function renderOrderCard(f: OrderFinding, st: Stratification, catalog: OrderCata
     card.suggestions = suggestions;
     card.selectionBehavior = 'at-most-one';
   }
-  // A card about one order can be overridden with a coded reason (the feedback tells the committee why).
-  if (f.order && f.indicator !== 'info') card.overrideReasons = catalog.overrideReasons.map((r) => ({ ...r }));
+  // Why a clinician may dismiss it (coded: feedback tells the committee why).
+  card.overrideReasons = def.overrideReasons.map((r) => ({ ...r }));
   return card;
 }
 

@@ -13,11 +13,14 @@ import type { Card, Link, Suggestion } from '../protocol/cds-hooks';
 import type { CardCatalog, SuggestionTemplate } from './catalog';
 import { escapeMarkdown } from './markdown';
 import { uuidV5 } from './uuid';
+import type { CardIds } from './card-id';
 import { buildView, type CardView } from './view';
 
 export interface RenderContext {
   patientId: string;
   settings: ClinicalSettings;
+  /** Card ids: keyed (the deployment's secret), stable per patient, card code and relapse date. */
+  ids: CardIds;
 }
 
 export const SUMMARY_MAX = 139;
@@ -31,7 +34,7 @@ function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalo
   const def = catalog.cards[rec.code];
   const view = buildView(rec, st, ctx.settings, headline);
   const context = templateContext(view, ctx.settings);
-  const cardUuid = uuidV5(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
+  const cardUuid = ctx.ids.id(`card|${ctx.patientId}|${rec.code}|${st.relapseDate ?? 'undated'}`);
 
   const detail = renderDetail(catalog.layout, context, { body: def.body, evidence: def.evidence });
   const summary = renderSummary(def.summary, context);
@@ -65,6 +68,8 @@ function renderCard(rec: Recommendation, st: Stratification, catalog: CardCatalo
     card.suggestions = suggestions;
     card.selectionBehavior = suggestions.length === 1 ? 'at-most-one' : 'any';
   }
+  // Why a clinician may dismiss it (coded: feedback tells the committee why).
+  card.overrideReasons = def.overrideReasons.map((r) => ({ ...r }));
   return card;
 }
 

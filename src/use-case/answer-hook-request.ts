@@ -10,6 +10,7 @@
  *
  * Express and the CLI are thin adapters around it.
  */
+import type { CardIds } from '../cards/card-id';
 import { ESSENTIAL_PREFETCH_KEYS, serviceFor } from '../cds/definition';
 import { describeKey, resolvePrefetch, unavailableResourceTypes, type FhirFallback, type KeyState } from '../cds/prefetch';
 import type { ClinicalSettings } from '../clinical/settings';
@@ -42,6 +43,8 @@ export interface AnswerDeps {
   clock: () => IsoDate;
   /** FHIR server fallback for keys the client did not prefetch; none = prefetch only. */
   fetcherFor?: FetcherFactory;
+  /** The deployment's card ids (keyed by CDS_CARD_ID_KEY). */
+  cardIds: CardIds;
 }
 
 /** Who is calling: a verified issuer names the FHIR servers it may send (auth required); undefined = auth off. */
@@ -124,14 +127,14 @@ export async function answerHookRequest(body: unknown, deps: AnswerDeps, caller?
     notes,
   });
   if (isOrderHook) {
-    const e = evaluateOrders(input, { draftOrders, selections: orderSelections, read: drafts }, deps.knowledge, deps.settings);
+    const e = evaluateOrders(input, { draftOrders, selections: orderSelections, read: drafts }, deps.knowledge, deps.settings, deps.cardIds);
     return answer(
       e.stratification,
       e.cards,
       e.findings.map((f) => f.code),
     );
   }
-  const e = evaluate(input, deps.knowledge, deps.settings);
+  const e = evaluate(input, deps.knowledge, deps.settings, deps.cardIds);
   return answer(
     e.stratification,
     e.cards,

@@ -35,6 +35,8 @@ export interface RawAnswer {
     keys?: Record<string, KeyState>;
     resources?: number;
     cards?: string[];
+    /** The uuids of those cards, in the same order (issuance counts; keyed hashes, no patient data). */
+    cardUuids?: string[];
     notes?: string[];
     /** Why an error answer was given (internal detail: logged, never sent). */
     reason?: string;
@@ -63,6 +65,7 @@ export async function answerRaw(request: RawRequest, deps: AnswerDeps, bounds: B
         keys: answer.keys,
         resources: answer.resourceCount,
         cards: answer.codes,
+        cardUuids: answer.response.cards.map((c) => c.uuid ?? ''),
         ...(answer.notes.length > 0 ? { notes: answer.notes } : {}),
       },
     };

@@ -7,7 +7,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { fetcherFactory } from '../cds/fhir-access';
-import { loadConfig } from '../config';
+import { cardIdKeyOf, loadConfig } from '../config';
+import { CardIds } from '../cards/card-id';
 import { today } from '../clock';
 import { loadKnowledge } from '../knowledge';
 import { createLogger } from '../logger';
@@ -20,6 +21,8 @@ const deps = {
   knowledge,
   settings: config.clinical,
   clock: today,
+  // The request thread made the development key file (if any) before starting this thread.
+  cardIds: new CardIds(cardIdKeyOf(config)),
   fetcherFor: fetcherFactory({ settings: config.fetch, logger, allowlist: config.fhirServerAllowlist, requireHttps: config.production }),
 };
 const bounds = { maxDepth: config.maxJsonDepth, maxPrefetchResources: config.maxPrefetchResources };

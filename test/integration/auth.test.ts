@@ -210,18 +210,37 @@ describe('modes at start-up', () => {
     expect(config.warnings.join(' ')).toMatch(/CDS_AUTH=off/);
   });
   it('production refuses CDS_AUTH=off unless CDS_ALLOW_INSECURE=true', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off' })).toThrow(/CDS_ALLOW_INSECURE/);
-    expect(loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off', CDS_ALLOW_INSECURE: 'true' }).auth.mode).toBe('off');
+    expect(() => loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off', CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY })).toThrow(/CDS_ALLOW_INSECURE/);
+    expect(loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off', CDS_ALLOW_INSECURE: 'true', CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY }).auth.mode).toBe(
+      'off',
+    );
   });
   it('production defaults to required, and required refuses to start without a trusted issuer', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/no trusted issuer/);
+    expect(() => loadConfig({ NODE_ENV: 'production', CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY })).toThrow(/no trusted issuer/);
     expect(() => loadConfig({ CDS_AUTH: 'required', CDS_PUBLIC_URL: PUBLIC_URL })).toThrow(/CDS_TRUSTED_ISSUERS_FILE/);
     const empty = join(mkdtempSync(join(tmpdir(), 'cds-auth-')), 'none.json');
     writeFileSync(empty, '[]');
     expect(() => loadConfig({ CDS_AUTH: 'required', CDS_PUBLIC_URL: PUBLIC_URL, CDS_TRUSTED_ISSUERS_FILE: empty })).toThrow(/CDS_TRUSTED_ISSUERS_FILE/);
   });
   it('required with issuers and a public URL starts', () => {
-    const config = loadConfig({ NODE_ENV: 'production', CDS_TRUSTED_ISSUERS_FILE: issuersFile, CDS_PUBLIC_URL: PUBLIC_URL });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      CDS_TRUSTED_ISSUERS_FILE: issuersFile,
+      CDS_PUBLIC_URL: PUBLIC_URL,
+      CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY,
+    });
     expect(config.auth.mode).toBe('required');
+  });
+  it('production refuses to start without the card id key, or with a short one, and never echoes it', () => {
+    const base = { NODE_ENV: 'production', CDS_TRUSTED_ISSUERS_FILE: issuersFile, CDS_PUBLIC_URL: PUBLIC_URL };
+    expect(() => loadConfig(base)).toThrow(/CDS_CARD_ID_KEY is required in production/);
+    let message = '';
+    try {
+      loadConfig({ ...base, CDS_CARD_ID_KEY: 'abcdef0123' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/CDS_CARD_ID_KEY must be at least 32 bytes/);
+    expect(message).not.toContain('abcdef0123');
   });
 });

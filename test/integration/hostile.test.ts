@@ -4,6 +4,9 @@
  * entries, non-FHIR prefetch, unicode and control characters, and a
  * slowloris body. Afterwards the process still answers correctly.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
@@ -16,7 +19,15 @@ const URL = '/cds-services/relapsed-all-patient-view';
 let running: RunningServer;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', CDS_REQUEST_TIMEOUT_MS: '1500', CDS_MAX_PREFETCH_RESOURCES: '12000', CDS_BODY_LIMIT: '5mb' });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    CDS_REQUEST_TIMEOUT_MS: '1500',
+    CDS_MAX_PREFETCH_RESOURCES: '12000',
+    CDS_BODY_LIMIT: '5mb',
+    CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY,
+    CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-hostile-')), 'feedback.sqlite'),
+  });
   const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
   running = await startServer({ config, logger, knowledge: knowledgeFor(), settings: config.clinical, clock: () => EVALUATION_DATE }, 0, '127.0.0.1');
 });

@@ -162,8 +162,8 @@ describe('what the CDS Hooks Sandbox sends', () => {
       { type: 'delete', description: 'Remove the imatinib order (MedicationRequest/request-123)', resourceId: 'MedicationRequest/request-123' },
     ]);
     expect(card.overrideReasons?.map((r) => r.display)).toEqual([
-      'Patient is on a clinical trial protocol that specifies this order',
-      'The antigen or laboratory result shown is outdated or not representative',
+      'Patient is on a clinical trial protocol that covers this',
+      'Data in the chart is outdated or incomplete',
       'Benefit outweighs the risk for this patient (reason documented)',
       'Other reason (see comment)',
     ]);

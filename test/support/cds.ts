@@ -80,6 +80,7 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
   const config = loadConfig({
     LOG_LEVEL: 'debug',
     CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-feedback-')), 'feedback.sqlite'),
+    CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY,
     ...(options.env ?? {}),
   });
   const logger = createLogger('debug', sink);
@@ -94,11 +95,18 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
   return { app, logs, config };
 }
 
+export const OVERRIDE_REASON_SYSTEM = 'https://relapsed-all-cds.org/fhir/CodeSystem/override-reason';
+
 /** Validate a response body with the CDS Hooks schema; fails the test with the issues. */
 export function expectValidCdsResponse(body: unknown): CdsResponse {
   const parsed = CdsResponseSchema.safeParse(body);
   if (!parsed.success) {
     throw new Error(`response is not a valid CDS Hooks response: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  // Issue #11: every card lets the clinician say why it was dismissed, in the service's coded vocabulary.
+  for (const card of parsed.data.cards) {
+    if (!card.overrideReasons || card.overrideReasons.some((r) => r.system !== OVERRIDE_REASON_SYSTEM))
+      throw new Error(`card "${card.summary}" carries no overrideReasons of ${OVERRIDE_REASON_SYSTEM}`);
   }
   return parsed.data;
 }

@@ -6,8 +6,12 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CatalogError, loadCatalog } from '../../../src/cards/catalog';
+import { CatalogError, loadCatalog as loadWithReasons } from '../../../src/cards/catalog';
+import { OverrideReasons } from '../../../src/cards/override-reasons';
 import { ROOT } from '../builders';
+
+const reasons = OverrideReasons.load(join(ROOT, 'hooks', 'override-reasons.json'));
+const loadCatalog = (d: string) => loadWithReasons(d, reasons);
 
 let dir: string;
 beforeEach(() => {
