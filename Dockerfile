@@ -20,6 +20,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY hooks ./hooks
+# The card store's schema migrations (SQLite and PostgreSQL), applied at start.
+COPY migrations ./migrations
 RUN mkdir -p /app/data && chown -R node:node /app/data
 USER node
 EXPOSE 3000

@@ -8,12 +8,15 @@ import type { Logger } from 'pino';
 import { operationOutcome } from './protocol/operation-outcome';
 import { toErrorResponse } from './http/errors';
 import { cdsRouter, type CdsRouteDeps } from './cds/routes';
-import type { Config } from './config';
+import { cardIdKeyOf, type Config } from './config';
+import { CardIds } from './cards/card-id';
 import { fetcherFactory } from './cds/fhir-access';
 import { corsPolicy, securityHeaders } from './http/hardening';
 import { requireTrustedCaller } from './auth/middleware';
 import { JwtVerifier } from './auth/verifier';
-import { FeedbackStore } from './feedback/store';
+import { openCardStore } from './feedback/open-store';
+import { IssuanceRecorder } from './feedback/issuance';
+import type { CardStore } from './feedback/store';
 import { createMetrics } from './metrics';
 
 /** Both callbacks, in order (either may be absent). */
@@ -24,7 +27,7 @@ function chain<A extends unknown[]>(a: ((...args: A) => void) | undefined, b: (.
   };
 }
 
-export interface AppDeps extends Omit<CdsRouteDeps, 'limits'> {
+export interface AppDeps extends Omit<CdsRouteDeps, 'limits' | 'cardIds'> {
   config: Config;
   logger: Logger;
   /** False while shutting down (readiness probe). */
@@ -33,10 +36,16 @@ export interface AppDeps extends Omit<CdsRouteDeps, 'limits'> {
   verifier?: JwtVerifier;
   /** The answer threads (for the metrics), when the service uses them. */
   answerPool?: { size: number; inFlight(): number };
+  /** The deployment's card ids; from config (CDS_CARD_ID_KEY, or the development key file) when absent. */
+  cardIds?: CardIds;
+  /** The card store (feedback, issuance counts, shared jti cache); opened from config.feedbackDb on first use when absent. */
+  store?: () => Promise<CardStore>;
 }
 
 export function createApp(input: AppDeps): express.Express {
-  const feedback = input.recordFeedback ? undefined : lazyFeedbackStore(input.config.feedbackDb);
+  const lazy = input.store ? undefined : lazyCardStore(input.config.feedbackDb, input.logger);
+  const store = input.store ?? (lazy as LazyStore).get;
+  const issuance = new IssuanceRecorder(store, { logger: input.logger });
   const deps: AppDeps = {
     ...input,
     fetcherFor:
@@ -47,16 +56,23 @@ export function createApp(input: AppDeps): express.Express {
         allowlist: input.config.fhirServerAllowlist,
         requireHttps: input.config.production,
       }),
-    recordFeedback: input.recordFeedback ?? feedback?.record,
+    recordFeedback: input.recordFeedback ?? (async (serviceId, items) => (await store()).recordFeedback(serviceId, items)),
+    onAnswered: chain(input.onAnswered, (serviceId, answer) => issuance.add(serviceId, answer.log.cards ?? [], answer.log.cardUuids ?? [])),
   };
   const metrics = input.config.metrics ? createMetrics(input.answerPool) : undefined;
   if (metrics) {
-    deps.onAnswered = chain(input.onAnswered, metrics.answered);
+    deps.onAnswered = chain(deps.onAnswered, metrics.answered);
     deps.onFeedback = chain(input.onFeedback, metrics.feedback);
   }
   const app = express();
   // Resources to release when the server stops (server.ts calls it after the last request).
-  app.locals.release = (): void => feedback?.close();
+  // Bounded: a hung database cannot hold the shutdown past the platform's grace period.
+  app.locals.release = async (): Promise<void> => {
+    await withTimeout(issuance.close(), STORE_CLOSE_TIMEOUT_MS).catch((err: unknown) =>
+      input.logger.error({ reason: (err as Error)?.message }, 'cards issued: the last counts were not written at shutdown'),
+    );
+    await withTimeout(lazy?.close() ?? Promise.resolve(), STORE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+  };
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -65,7 +81,16 @@ export function createApp(input: AppDeps): express.Express {
   // Trust before parsing: an unauthenticated caller's body is never read.
   const auth = deps.config.auth;
   if (auth.mode === 'required') {
-    const verifier = deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger });
+    // Replicas sharing PostgreSQL share the jti replay cache through it.
+    const shared = /^postgres(ql)?:\/\//i.test(deps.config.feedbackDb) || input.store !== undefined;
+    const sharedReplay = shared
+      ? async (iss: string, jti: string, forgetAfterMs: number): Promise<boolean> => {
+          const s = await store();
+          return s.claimJti ? s.claimJti(iss, jti, forgetAfterMs) : false;
+        }
+      : undefined;
+    const verifier =
+      deps.verifier ?? new JwtVerifier({ issuers: auth.issuers, publicUrl: auth.publicUrl, skewSeconds: auth.skewSeconds, logger: deps.logger, sharedReplay });
     app.use('/cds-services', requireTrustedCaller(verifier, deps.logger));
   }
 
@@ -78,14 +103,30 @@ export function createApp(input: AppDeps): express.Express {
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
-  app.get('/health/ready', (_req, res) => {
-    const ready = deps.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'shutting-down' });
+  // Ready: not shutting down, and (replicas sharing PostgreSQL) the shared store reachable: without it a replica
+  // refuses every authenticated call (the jti check fails closed), so the load balancer should not send it any.
+  const sharedStore = /^postgres(ql)?:\/\//i.test(deps.config.feedbackDb);
+  app.get('/health/ready', (_req, res, next) => {
+    if (!(deps.isReady?.() ?? true)) {
+      res.status(503).json({ status: 'shutting-down' });
+      return;
+    }
+    if (!sharedStore) {
+      res.status(200).json({ status: 'ready' });
+      return;
+    }
+    withTimeout(store(), STORE_READY_TIMEOUT_MS)
+      .then(
+        () => res.status(200).json({ status: 'ready' }),
+        () => res.status(503).json({ status: 'store-unavailable' }),
+      )
+      .catch(next);
   });
 
   app.use(
     cdsRouter({
       ...deps,
+      cardIds: deps.cardIds ?? new CardIds(cardIdKeyOf(deps.config)),
       limits: { bodyLimit: deps.config.bodyLimit, bounds: { maxDepth: deps.config.maxJsonDepth, maxPrefetchResources: deps.config.maxPrefetchResources } },
     }),
   );
@@ -107,17 +148,46 @@ export function createApp(input: AppDeps): express.Express {
   return app;
 }
 
-/** The SQLite feedback store, opened on the first feedback (so a service that gets none writes no file), closed on shutdown. */
-function lazyFeedbackStore(file: string): { record: NonNullable<AppDeps['recordFeedback']>; close: () => void } {
-  let store: FeedbackStore | undefined;
+/** How long /health/ready waits for the shared store, and shutdown for the last writes. */
+const STORE_READY_TIMEOUT_MS = 2_000;
+const STORE_CLOSE_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+interface LazyStore {
+  get: () => Promise<CardStore>;
+  close: () => Promise<void>;
+}
+
+/**
+ * The card store from config.feedbackDb, opened on first use (a service that
+ * issues no card and gets no feedback writes no file); a failed open (the
+ * database not reachable yet) is tried again on the next use. Closed on shutdown.
+ */
+function lazyCardStore(location: string, logger: Logger): LazyStore {
+  let opening: Promise<CardStore> | undefined;
   return {
-    record: (serviceId, items) => {
-      store ??= new FeedbackStore(file);
-      return store.record(serviceId, items);
+    get: () => {
+      const o =
+        opening ??
+        openCardStore(location, { logger }).catch((err: unknown) => {
+          opening = undefined;
+          throw err;
+        });
+      opening = o;
+      return o;
     },
-    close: () => {
-      store?.close();
-      store = undefined;
+    close: async () => {
+      const o = opening;
+      opening = undefined;
+      if (o) await (await o.catch(() => undefined))?.close();
     },
   };
 }

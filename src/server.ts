@@ -34,17 +34,22 @@ export function startServer(deps: Omit<AppDeps, 'isReady'>, port = deps.config.p
       const close = (): Promise<void> =>
         new Promise((done) => {
           ready = false;
-          const release = app.locals.release as (() => void) | undefined;
+          const release = app.locals.release as (() => Promise<void>) | undefined;
+          let released = false;
+          const finish = (): void => {
+            if (released) return;
+            released = true;
+            // Stores written, connections closed (a failure is logged by the store, never thrown here).
+            void (release?.() ?? Promise.resolve()).catch(() => undefined).then(done);
+          };
           const force = setTimeout(() => {
             server.closeAllConnections();
-            release?.();
-            done();
+            finish();
           }, deps.config.shutdownGraceMs);
           force.unref();
           server.close(() => {
             clearTimeout(force);
-            release?.();
-            done();
+            finish();
           });
           server.closeIdleConnections();
         });

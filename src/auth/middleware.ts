@@ -7,7 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { operationOutcome } from '../protocol/operation-outcome';
-import { AuthError, type JwtVerifier, type VerifiedCaller } from './verifier';
+import { AuthError, ReplayCheckUnavailable, type JwtVerifier, type VerifiedCaller } from './verifier';
 
 declare global {
   namespace Express {
@@ -33,6 +33,15 @@ export function requireTrustedCaller(verifier: JwtVerifier, logger: Logger): Req
     try {
       caller = await verifier.verify(req.headers.authorization, path);
     } catch (err) {
+      if (err instanceof ReplayCheckUnavailable) {
+        logger.error({ reason: 'shared jti replay cache unavailable', detail: err.message.slice(0, 200), path: path.slice(0, 200) }, 'call refused');
+        res
+          .status(503)
+          .set('Retry-After', '1')
+          .type('application/fhir+json')
+          .json(operationOutcome('transient', 'the service cannot check this call now; retry'));
+        return;
+      }
       const reason = err instanceof AuthError ? err.reason : 'verification error';
       const context = err instanceof AuthError ? err.context : {};
       logger.warn(

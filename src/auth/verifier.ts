@@ -40,6 +40,11 @@ export const MAX_TOKEN_LENGTH = 16 * 1024;
 /** Longest `jti` accepted (UUIDs are 36; this bounds the replay cache's memory). */
 export const MAX_JTI_LENGTH = 256;
 
+/** The shared replay cache could not be asked: the call is refused with a 503 (never let a possible replay through). */
+export class ReplayCheckUnavailable extends Error {
+  override readonly name = 'ReplayCheckUnavailable';
+}
+
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   constructor(
@@ -73,6 +78,13 @@ export interface JwtVerifierOptions {
   maxTokenLifetimeSeconds?: number;
   /** Replay cache bound (default 10 000). */
   replayCacheSize?: number;
+  /**
+   * The replay cache replicas share (PostgreSQL: CardStore.claimJti): records
+   * (iss, jti) until `forgetAfterMs` and answers whether it was already there.
+   * Asked after this process's own cache, so a token replayed to any replica is
+   * refused. When it cannot answer, the call is refused with a 503 (fail closed).
+   */
+  sharedReplay?: (iss: string, jti: string, forgetAfterMs: number) => Promise<boolean>;
   /** Time limit for one JWK Set fetch (default 3000). */
   jwksFetchTimeoutMs?: number;
   /** Minimum time between two fetches of one JWK Set on an unknown kid (default 30 000). */
@@ -108,6 +120,7 @@ export class JwtVerifier {
   /** One remote set per URL (only configured jwksUri and allowlisted jku URLs ever get here). */
   private readonly remoteSets = new Map<string, JWTVerifyGetKey>();
   private readonly replay: ReplayCache;
+  private readonly sharedReplay?: JwtVerifierOptions['sharedReplay'];
   private readonly baseUrls: string[];
   private readonly skew: number;
   private readonly maxLifetime: number;
@@ -130,6 +143,7 @@ export class JwtVerifier {
     this.logger = options.logger;
     this.fetchImpl = options.fetchImpl;
     this.replay = new ReplayCache({ maxEntries: options.replayCacheSize, skewSeconds: this.skew });
+    this.sharedReplay = options.sharedReplay;
     for (const issuer of options.issuers) {
       if (this.issuers.has(issuer.iss)) throw new Error(`duplicate trusted issuer ${issuer.iss}`);
       this.issuers.set(issuer.iss, issuer);
@@ -197,6 +211,15 @@ export class JwtVerifier {
     if (jti.length > MAX_JTI_LENGTH) throw new AuthError('jti too long', context);
     if (exp - iat > this.maxLifetime) throw new AuthError('token lifetime (exp - iat) exceeds maximum', context);
     if (this.replay.seen(iss, jti, exp)) throw new AuthError('jti replayed', context);
+    if (this.sharedReplay) {
+      let replayed: boolean;
+      try {
+        replayed = await this.sharedReplay(iss, jti, (exp + this.skew) * 1000);
+      } catch (err) {
+        throw new ReplayCheckUnavailable((err as Error)?.message ?? String(err));
+      }
+      if (replayed) throw new AuthError('jti replayed (seen by another replica)', context);
+    }
 
     const caller: VerifiedCaller = { iss, jti, issuer };
     if (typeof payload.tenant === 'string' && payload.tenant !== '') caller.tenant = payload.tenant;

@@ -14,6 +14,7 @@ import { zodIssues } from '../protocol/zod-issues';
 import { boundBody, type BodyBounds } from '../http/hardening';
 import { serviceFor } from './definition';
 import type { Caller, FetcherFactory } from '../use-case/answer-hook-request';
+import type { CardIds } from '../cards/card-id';
 import type { RawAnswer, RawRequest } from '../use-case/answer-raw';
 
 export interface CdsRouteDeps {
@@ -24,8 +25,10 @@ export interface CdsRouteDeps {
   clock?: () => string;
   /** FHIR server fallback for keys the client did not prefetch (issue #3). */
   fetcherFor?: FetcherFactory;
-  /** Where feedback goes; returns how many items were new. */
-  recordFeedback?: (serviceId: string, items: FeedbackRequest['feedback']) => number;
+  /** Where feedback goes; resolves to how many items were new, once they are stored (the 200 acknowledges a write). */
+  recordFeedback?: (serviceId: string, items: FeedbackRequest['feedback']) => Promise<number>;
+  /** The deployment's card ids (for invocations answered in this thread). */
+  cardIds: CardIds;
   /** Body limits: size (for the parsers), nesting depth and prefetch size (checked where the body is parsed). */
   limits: { bodyLimit: string; bounds: BodyBounds };
   /** Answers an invocation from its raw body: the answer worker threads in the service; in this thread when absent. */
@@ -48,7 +51,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
       ...(service.usageRequirements ? { usageRequirements: service.usageRequirements } : {}),
     })),
   };
-  const answerDeps = { knowledge: deps.knowledge, settings: deps.settings, clock: deps.clock ?? today, fetcherFor: deps.fetcherFor };
+  const answerDeps = { knowledge: deps.knowledge, settings: deps.settings, clock: deps.clock ?? today, fetcherFor: deps.fetcherFor, cardIds: deps.cardIds };
 
   router.get('/cds-services', (_req, res) => {
     res.json(discovery);
@@ -82,12 +85,19 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
   });
 
   const jsonBody = express.json({ limit: deps.limits.bodyLimit, type: jsonTypes, strict: true });
-  router.post(`/cds-services/:id/feedback`, requireJson, jsonBody, boundBody(deps.limits.bounds), (req: Request, res: Response, next: NextFunction) => {
+  router.post(`/cds-services/:id/feedback`, requireJson, jsonBody, boundBody(deps.limits.bounds), async (req: Request, res: Response, next: NextFunction) => {
     try {
       const service = serviceFor(services, String(req.params.id));
       const parsed = FeedbackSchema.safeParse(req.body);
       if (!parsed.success) throw new CdsError(400, 'invalid', `invalid feedback: ${zodIssues(parsed.error)}`);
-      const stored = deps.recordFeedback ? deps.recordFeedback(service.id, parsed.data.feedback) : 0;
+      let stored = 0;
+      try {
+        stored = deps.recordFeedback ? await deps.recordFeedback(service.id, parsed.data.feedback) : 0;
+      } catch (err) {
+        // Not acknowledged: the client may send it again (duplicates are stored once).
+        deps.logger.error({ reason: (err as Error)?.message?.slice(0, 200) }, 'feedback could not be stored');
+        throw new CdsError(503, 'transient', 'feedback could not be stored now; send it again');
+      }
       deps.logger.info({ items: parsed.data.feedback.length, stored }, 'feedback');
       deps.onFeedback?.(service.id, parsed.data.feedback.length);
       res.status(200).json({});

@@ -1,13 +1,17 @@
 /**
- * Card feedback, kept in a SQLite file (better-sqlite3). Stores what the
- * clinician did with a card (accepted / overridden, which suggestions, the
- * override reason), never a patient identifier or a token. Duplicates (a
- * client resending a batch) are stored once.
+ * The card store (issue #11): what clinicians did with the cards (feedback),
+ * how many cards were issued (per day and card code), and which card code each
+ * issued card uuid stands for, so a committee can read acceptance as a rate.
+ * Never a patient identifier, a token or a comment's text: card uuids are
+ * keyed hashes (cards/card-id.ts), comments are kept as their length.
+ *
+ * One interface, two stores: SQLite (the embedded default, one process) and
+ * PostgreSQL (`CDS_FEEDBACK_DB=postgres://…`: replicas share it, and it holds
+ * the shared jti replay cache). test/integration/store-contract.test.ts runs
+ * the same suite against both.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 
+/** One feedback item as the CDS Hooks client sends it (validated by FeedbackSchema). */
 export interface FeedbackItem {
   card: string;
   outcome: 'accepted' | 'overridden';
@@ -16,80 +20,67 @@ export interface FeedbackItem {
   outcomeTimestamp: string;
 }
 
-export interface FeedbackRow {
-  service_id: string;
-  card_uuid: string;
-  outcome: string;
-  accepted_suggestions: string | null;
-  override_reason_system: string | null;
-  override_reason_code: string | null;
-  override_reason_display: string | null;
-  user_comment: string | null;
-  outcome_timestamp: string;
-  received_at: string;
+/** Cards of one code issued by one service on one day (UTC, `YYYY-MM-DD`). */
+export interface Issuance {
+  day: string;
+  serviceId: string;
+  code: string;
+  count: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS feedback (
-  id INTEGER PRIMARY KEY,
-  service_id TEXT NOT NULL,
-  card_uuid TEXT NOT NULL,
-  outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
-  accepted_suggestions TEXT,
-  override_reason_system TEXT,
-  override_reason_code TEXT,
-  override_reason_display TEXT,
-  user_comment TEXT,
-  outcome_timestamp TEXT NOT NULL,
-  received_at TEXT NOT NULL,
-  UNIQUE (service_id, card_uuid, outcome, outcome_timestamp)
-);
-CREATE INDEX IF NOT EXISTS feedback_card ON feedback (card_uuid);
-`;
+/** An issued card: its uuid and the card code it stands for (no patient data). */
+export interface IssuedCard {
+  uuid: string;
+  serviceId: string;
+  code: string;
+  /** The first day it was issued (UTC, `YYYY-MM-DD`). */
+  day: string;
+}
 
-export class FeedbackStore {
-  private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly insertMany: (serviceId: string, items: FeedbackItem[], receivedAt: string) => number;
+/** A feedback item as stored. */
+export interface StoredFeedback {
+  serviceId: string;
+  cardUuid: string;
+  /** The card code, when the uuid is one this store saw issued; null otherwise. */
+  code: string | null;
+  outcome: 'accepted' | 'overridden';
+  /** Ids of the suggestions taken (empty when none). */
+  acceptedSuggestions: string[];
+  reasonSystem: string | null;
+  reasonCode: string | null;
+  /** Length of the clinician's comment in characters (its text is never kept); null when none. */
+  commentLength: number | null;
+  /** As the client sent it (ISO 8601). */
+  outcomeTimestamp: string;
+  /** When this service stored it (ISO 8601, UTC). */
+  receivedAt: string;
+}
 
-  constructor(readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 2000');
-    this.db.exec(SCHEMA);
-    this.insert = this.db.prepare(
-      `INSERT OR IGNORE INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason_system, override_reason_code,
-        override_reason_display, user_comment, outcome_timestamp, received_at)
-       VALUES (@serviceId, @card, @outcome, @accepted, @reasonSystem, @reasonCode, @reasonDisplay, @comment, @timestamp, @receivedAt)`,
-    );
-    this.insertMany = this.db.transaction((serviceId: string, items: FeedbackItem[], receivedAt: string) => {
-      let n = 0;
-      for (const item of items) {
-        const reason = item.overrideReason?.reason;
-        n += this.insert.run({
-          serviceId,
-          card: item.card,
-          outcome: item.outcome,
-          accepted: item.acceptedSuggestions ? JSON.stringify(item.acceptedSuggestions.map((s) => s.id)) : null,
-          reasonSystem: reason?.system ?? null,
-          reasonCode: reason?.code ?? null,
-          reasonDisplay: reason?.display ?? null,
-          comment: item.overrideReason?.userComment ?? null,
-          timestamp: item.outcomeTimestamp,
-          receivedAt,
-        }).changes;
-      }
-      return n;
-    });
-  }
+/** Inclusive UTC days, `YYYY-MM-DD`; open ends when absent. */
+export interface DayRange {
+  since?: string;
+  until?: string;
+}
 
-  /** Store a batch (in one transaction); returns how many were new. */
-  record(serviceId: string, items: FeedbackItem[], receivedAt = new Date().toISOString()): number {
-    return this.insertMany(serviceId, items, receivedAt);
-  }
+/** What the committee report reads: issuance counts by day, and feedback whose outcome day is in the range. */
+export interface ReportData {
+  issued: Issuance[];
+  feedback: StoredFeedback[];
+}
 
-  close(): void {
-    this.db.close();
-  }
+export interface CardStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Store a batch in one transaction; a resent item (same service, card, outcome and timestamp) is stored once. Returns how many were new. */
+  recordFeedback(serviceId: string, items: FeedbackItem[], receivedAt?: string): Promise<number>;
+  /** Add issuance counts, and remember the card code of each uuid (first day kept). */
+  recordIssued(counts: Issuance[], cards: IssuedCard[]): Promise<void>;
+  /** Issuance counts with day in the range, and feedback whose outcome day (UTC) is in the range; ordered by day, then service and code. */
+  reportData(range?: DayRange): Promise<ReportData>;
+  /**
+   * The shared jti replay cache (PostgreSQL only: replicas share it). Records
+   * (issuer, jti) until `forgetAfterMs` (epoch ms) if absent or expired, and
+   * answers whether it was already recorded and still live.
+   */
+  claimJti?(issuer: string, jti: string, forgetAfterMs: number): Promise<boolean>;
+  close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ export type IssueCode =
   | 'login'
   | 'exception'
   | 'timeout'
+  | 'transient'
   | 'incomplete'
   | 'processing';
 

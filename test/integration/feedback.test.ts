@@ -1,13 +1,14 @@
 /**
  * Card feedback over HTTP into a real SQLite file: batches, duplicates
- * tolerated, the spec's required fields enforced, nothing identifying stored.
+ * tolerated, the spec's required fields enforced, nothing identifying stored
+ * (a comment is kept as its length); cards issued counted per day and code.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { FeedbackRow } from '../../src/feedback/store';
+import { SqliteCardStore } from '../../src/feedback/sqlite-store';
 import { createLogger } from '../../src/logger';
 import { startServer } from '../../src/server';
 import { expectOperationOutcome, expectValidCdsResponse, fixtureRequest, knowledgeFor, makeTestApp } from '../support/cds';
@@ -17,10 +18,10 @@ const URL = '/cds-services/relapsed-all-patient-view';
 function setup() {
   const file = join(mkdtempSync(join(tmpdir(), 'cds-fb-')), 'feedback.sqlite');
   const t = makeTestApp({ env: { CDS_FEEDBACK_DB: file } });
-  const rows = (): FeedbackRow[] => {
+  const rows = (): Record<string, unknown>[] => {
     const db = new Database(file, { readonly: true });
     try {
-      return db.prepare('SELECT * FROM feedback ORDER BY id').all() as FeedbackRow[];
+      return db.prepare('SELECT * FROM feedback ORDER BY id').all() as Record<string, unknown>[];
     } finally {
       db.close();
     }
@@ -29,23 +30,23 @@ function setup() {
 }
 
 describe('feedback', () => {
-  it('stores a batch of accepted and overridden outcomes for the cards the service gave, once each', async () => {
-    const { app, rows, logs } = setup();
+  it('stores a batch of accepted and overridden outcomes for the cards the service gave, once each; a comment only as its length', async () => {
+    const { app, rows, logs, file } = setup();
     const cards = expectValidCdsResponse((await request(app).post(URL).send(fixtureRequest('early-marrow-b-awaiting')).expect(200)).body).cards;
     const hsct = cards.find((c) => c.source.topic?.code === 'hsct-evaluation');
     const trial = cards.find((c) => c.source.topic?.code === 'clinical-trial');
+    // The reason the clinician picks is one the card offered.
+    const offered = trial?.overrideReasons?.find((r) => r.code === 'arranged-elsewhere');
+    expect(offered).toEqual({
+      system: 'https://relapsed-all-cds.org/fhir/CodeSystem/override-reason',
+      code: 'arranged-elsewhere',
+      display: 'Already arranged or done elsewhere',
+    });
+    const comment = 'seen by trials team at St Elsewhere 🏥';
     const batch = {
       feedback: [
         { card: hsct?.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: hsct?.suggestions?.[0].uuid }], outcomeTimestamp: '2026-11-28T14:00:00Z' },
-        {
-          card: trial?.uuid,
-          outcome: 'overridden',
-          overrideReason: {
-            reason: { system: 'http://example.org/reasons', code: 'already-referred', display: 'Already referred' },
-            userComment: 'seen by trials team',
-          },
-          outcomeTimestamp: '2026-11-28T14:01:00Z',
-        },
+        { card: trial?.uuid, outcome: 'overridden', overrideReason: { reason: offered, userComment: comment }, outcomeTimestamp: '2026-11-28T14:01:00Z' },
       ],
     };
     await request(app).post(`${URL}/feedback`).send(batch).expect(200, {});
@@ -56,11 +57,50 @@ describe('feedback', () => {
     expect(stored[1]).toMatchObject({
       card_uuid: trial?.uuid,
       outcome: 'overridden',
-      override_reason_code: 'already-referred',
-      user_comment: 'seen by trials team',
+      override_reason_system: offered?.system,
+      override_reason_code: 'arranged-elsewhere',
+      comment_length: [...comment].length,
+      outcome_day: '2026-11-28',
     });
-    expect(JSON.stringify(stored)).not.toContain('emb-pt');
+    expect(Object.keys(stored[1])).not.toContain('user_comment');
+    // Nothing identifying anywhere in the database files: not the comment, not the patient id.
+    const dir = join(file, '..');
+    const bytes = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('');
+    expect(bytes).not.toContain('trials team');
+    expect(bytes).not.toContain('emb-pt');
     expect(logs.join('')).toContain('"stored":0');
+    expect(logs.join('')).not.toContain('trials team');
+  });
+
+  it('cards issued are counted per day and card code, and feedback is read per card code', async () => {
+    const { app, file } = setup();
+    const first = expectValidCdsResponse((await request(app).post(URL).send(fixtureRequest('early-marrow-b-awaiting')).expect(200)).body).cards;
+    await request(app).post(URL).send(fixtureRequest('early-marrow-b-awaiting')).expect(200);
+    const hsct = first.find((c) => c.source.topic?.code === 'hsct-evaluation');
+    await request(app)
+      .post(`${URL}/feedback`)
+      .send({
+        feedback: [
+          { card: hsct?.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: hsct?.suggestions?.[0].uuid }], outcomeTimestamp: '2026-11-28T14:00:00Z' },
+        ],
+      })
+      .expect(200);
+    // Counts are written in batches (and on shutdown): the app's release writes them.
+    await (app.locals.release as () => Promise<void>)();
+    const store = new SqliteCardStore(file);
+    try {
+      const data = await store.reportData();
+      const today = new Date().toISOString().slice(0, 10);
+      expect(data.issued).toEqual(
+        ['clinical-trial', 'hsct-evaluation', 'reinduction-b-all'].map((code) => ({ day: today, serviceId: 'relapsed-all-patient-view', code, count: 2 })),
+      );
+      expect(data.feedback).toHaveLength(1);
+      expect(data.feedback[0]).toMatchObject({ code: 'hsct-evaluation', outcome: 'accepted', acceptedSuggestions: [hsct?.suggestions?.[0].uuid] });
+    } finally {
+      await store.close();
+    }
   });
 
   it.each([
