@@ -23,8 +23,8 @@ import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import { readMigrations } from './migrations';
-import { feedbackRow } from './rows';
-import type { CardStore, DayRange, FeedbackItem, Issuance, IssuedCard, ReportData, StoredFeedback } from './store';
+import { feedbackRow, toStored, type SelectedFeedback } from './rows';
+import type { CardStore, DayRange, FeedbackItem, Issuance, IssuedCard, ReportData } from './store';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -112,19 +112,6 @@ function sleep(ms: number): Promise<void> {
 /** Byte order of the UTF-8 encodings: the "C" collation's order, and SQLite's BINARY. */
 function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-interface SelectedFeedback {
-  service_id: string;
-  card_uuid: string;
-  code: string | null;
-  outcome: 'accepted' | 'overridden';
-  accepted_suggestions: string | null;
-  override_reason_system: string | null;
-  override_reason_code: string | null;
-  comment_length: number | null;
-  outcome_timestamp: string;
-  received_at: string;
 }
 
 class PostgresCardStore implements CardStore {
@@ -413,21 +400,6 @@ class PostgresCardStore implements CardStore {
     })();
     return this.closing;
   }
-}
-
-function toStored(r: SelectedFeedback): StoredFeedback {
-  return {
-    serviceId: r.service_id,
-    cardUuid: r.card_uuid,
-    code: r.code,
-    outcome: r.outcome,
-    acceptedSuggestions: r.accepted_suggestions ? (JSON.parse(r.accepted_suggestions) as string[]) : [],
-    reasonSystem: r.override_reason_system,
-    reasonCode: r.override_reason_code,
-    commentLength: r.comment_length,
-    outcomeTimestamp: r.outcome_timestamp,
-    receivedAt: r.received_at,
-  };
 }
 
 /**

@@ -3,7 +3,7 @@
  * (the display is the catalog's), a comment as its length in characters
  * (never its text), and the outcome's UTC day for reports by date.
  */
-import type { FeedbackItem } from './store';
+import type { FeedbackItem, StoredFeedback } from './store';
 
 export interface FeedbackRow {
   serviceId: string;
@@ -40,5 +40,34 @@ export function feedbackRow(serviceId: string, item: FeedbackItem, receivedAt: s
     outcomeTimestamp: item.outcomeTimestamp,
     outcomeDay: utcDay(item.outcomeTimestamp),
     receivedAt,
+  };
+}
+
+/** A feedback row as both stores select it (joined with its card code). */
+export interface SelectedFeedback {
+  service_id: string;
+  card_uuid: string;
+  code: string | null;
+  outcome: 'accepted' | 'overridden';
+  accepted_suggestions: string | null;
+  override_reason_system: string | null;
+  override_reason_code: string | null;
+  comment_length: number | null;
+  outcome_timestamp: string;
+  received_at: string;
+}
+
+export function toStored(r: SelectedFeedback): StoredFeedback {
+  return {
+    serviceId: r.service_id,
+    cardUuid: r.card_uuid,
+    code: r.code,
+    outcome: r.outcome,
+    acceptedSuggestions: r.accepted_suggestions ? (JSON.parse(r.accepted_suggestions) as string[]) : [],
+    reasonSystem: r.override_reason_system,
+    reasonCode: r.override_reason_code,
+    commentLength: r.comment_length,
+    outcomeTimestamp: r.outcome_timestamp,
+    receivedAt: r.received_at,
   };
 }

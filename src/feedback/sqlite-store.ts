@@ -7,21 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { readMigrations } from './migrations';
-import { feedbackRow, type FeedbackRow } from './rows';
-import type { CardStore, DayRange, FeedbackItem, Issuance, IssuedCard, ReportData, StoredFeedback } from './store';
-
-interface SelectedFeedback {
-  service_id: string;
-  card_uuid: string;
-  code: string | null;
-  outcome: 'accepted' | 'overridden';
-  accepted_suggestions: string | null;
-  override_reason_system: string | null;
-  override_reason_code: string | null;
-  comment_length: number | null;
-  outcome_timestamp: string;
-  received_at: string;
-}
+import { feedbackRow, toStored, type FeedbackRow, type SelectedFeedback } from './rows';
+import type { CardStore, DayRange, FeedbackItem, Issuance, IssuedCard, ReportData } from './store';
 
 export class SqliteCardStore implements CardStore {
   readonly kind = 'sqlite' as const;
@@ -99,19 +86,4 @@ export class SqliteCardStore implements CardStore {
   async close(): Promise<void> {
     this.db.close();
   }
-}
-
-function toStored(r: SelectedFeedback): StoredFeedback {
-  return {
-    serviceId: r.service_id,
-    cardUuid: r.card_uuid,
-    code: r.code,
-    outcome: r.outcome,
-    acceptedSuggestions: r.accepted_suggestions ? (JSON.parse(r.accepted_suggestions) as string[]) : [],
-    reasonSystem: r.override_reason_system,
-    reasonCode: r.override_reason_code,
-    commentLength: r.comment_length,
-    outcomeTimestamp: r.outcome_timestamp,
-    receivedAt: r.received_at,
-  };
 }
