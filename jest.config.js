@@ -10,5 +10,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   // A throw-away card id key for every test and the services they start (test/setup-env.ts).
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // Apps a test file created are released when it ends (test/support/open-apps.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/release-apps.ts'],
   testTimeout: 30000,
 };

@@ -2,8 +2,8 @@
  * Cards issued, counted per UTC day, service and card code, and each card
  * uuid's code (issue #11: acceptance as a rate, accepted / issued). Counted in
  * memory as invocations are answered and written to the store in batches
- * (every `flushMs`, and on shutdown), so an invocation never waits for the
- * database. A failed write keeps the counts for the next one; a crash loses at
+ * (`flushMs` after the first count not yet written, and on shutdown), so an
+ * invocation never waits for the database, and an idle service holds no timer. A failed write keeps the counts for the next one; a crash loses at
  * most one interval's counts (feedback itself is written before it is
  * acknowledged).
  */
@@ -23,7 +23,8 @@ export interface IssuanceOptions {
 export class IssuanceRecorder {
   private counts = new Map<string, Issuance>();
   private cards = new Map<string, IssuedCard>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly now: () => number;
   private readonly maxPending: number;
@@ -34,7 +35,15 @@ export class IssuanceRecorder {
   ) {
     this.now = options.now ?? Date.now;
     this.maxPending = options.maxPending ?? 10_000;
-    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
+  }
+
+  /** A write `flushMs` from now, unless one is already due. */
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.options.flushMs ?? 2000);
     this.timer.unref();
   }
 
@@ -51,6 +60,7 @@ export class IssuanceRecorder {
       if (uuid && !this.cards.has(uuid)) this.cards.set(uuid, { uuid, serviceId, code, day });
     });
     if (this.cards.size >= this.maxPending) void this.flush();
+    else this.schedule();
   }
 
   /** Write what was counted since the last write (one write at a time). */
@@ -76,12 +86,15 @@ export class IssuanceRecorder {
       }
       for (const [uuid, c] of cards) if (!this.cards.has(uuid)) this.cards.set(uuid, c);
       this.options.logger?.error({ reason: (err as Error)?.message?.slice(0, 200) }, 'cards issued: could not write the counts; kept for the next write');
+      this.schedule();
     }
   }
 
   /** Stop the timer and write what is left. */
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await this.flush();
   }
 }

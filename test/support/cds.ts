@@ -3,6 +3,7 @@
  * logger writing to a captured stream), load fixtures, and check every
  * response against the CDS Hooks response schema.
  */
+import { openApps } from './open-apps';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,7 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
     clock: () => EVALUATION_DATE,
     ...(options.deps ?? {}),
   });
+  openApps.add(app.locals.release as () => Promise<void>);
   return { app, logs, config };
 }
 
