@@ -1,4 +1,11 @@
-/** After each test file: release the apps it created (test/support/open-apps.ts). */
+/**
+ * After each test file: release the apps it created (test/support/open-apps.ts),
+ * then remove its temporary folders (test/support/temp.ts).
+ */
 import { releaseOpenApps } from './support/open-apps';
+import { removeTempDirs } from './support/temp';
 
-afterAll(releaseOpenApps);
+afterAll(async () => {
+  await releaseOpenApps();
+  removeTempDirs();
+});

@@ -10,10 +10,10 @@
  *   is in the database, and nginx keeps answering.
  * - The committee report reads the combined data of every replica.
  */
+import { tempDir } from '../support/temp';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   pg = await startPostgres();
   dbUrl = await pg.createDatabase('cds_replicas');
   key = await makeKey('ES384');
-  const dir = mkdtempSync(join(tmpdir(), 'replicas-'));
+  const dir = tempDir('replicas-');
   const issuers = join(dir, 'trusted-issuers.json');
   writeFileSync(issuers, JSON.stringify([{ iss: ISS, jwks: { keys: [key.publicJwk] } }]));
   const env = {

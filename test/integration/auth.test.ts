@@ -4,8 +4,8 @@
  * evaluation, no FHIR call, no key fetch), per-issuer FHIR server allowlists,
  * CORS preflight, and the start-up rules of the modes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../support/temp';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import request from 'supertest';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   es = await makeKey('ES384');
   rs = await makeKey('RS384');
   stranger = await makeKey('ES384', es.kid);
-  const dir = mkdtempSync(join(tmpdir(), 'cds-auth-'));
+  const dir = tempDir('cds-auth-');
   issuersFile = join(dir, 'trusted-issuers.json');
   writeFileSync(
     issuersFile,
@@ -218,7 +218,7 @@ describe('modes at start-up', () => {
   it('production defaults to required, and required refuses to start without a trusted issuer', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY })).toThrow(/no trusted issuer/);
     expect(() => loadConfig({ CDS_AUTH: 'required', CDS_PUBLIC_URL: PUBLIC_URL })).toThrow(/CDS_TRUSTED_ISSUERS_FILE/);
-    const empty = join(mkdtempSync(join(tmpdir(), 'cds-auth-')), 'none.json');
+    const empty = join(tempDir('cds-auth-'), 'none.json');
     writeFileSync(empty, '[]');
     expect(() => loadConfig({ CDS_AUTH: 'required', CDS_PUBLIC_URL: PUBLIC_URL, CDS_TRUSTED_ISSUERS_FILE: empty })).toThrow(/CDS_TRUSTED_ISSUERS_FILE/);
   });

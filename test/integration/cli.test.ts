@@ -3,9 +3,9 @@
  * two cannot disagree on the same request. Run in-process (fast), and once as
  * a user would, as a child process.
  */
+import { tempDir } from '../support/temp';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { runEvaluate } from '../../src/cli';
@@ -47,7 +47,7 @@ describe('npm run evaluate', () => {
   it('applies the same 412 rule as the service when essential data is missing', async () => {
     const req = fixtureRequest('early-marrow-b-awaiting');
     const { conditions: _dropped, ...prefetch } = req.prefetch as Record<string, unknown>;
-    const file = join(tmpdir(), `cli-412-${process.pid}.json`);
+    const file = join(tempDir('cli-412-'), 'request.json');
     writeFileSync(file, JSON.stringify({ ...req, prefetch }));
     const { code, err } = await evaluate(file, '--now', '2026-11-28');
     expect(code).toBe(3);
@@ -66,7 +66,7 @@ describe('npm run evaluate', () => {
 
   describe('--orders: the order checks for a patient Bundle and a draft-orders file', () => {
     const scenario = orderScenario('ox-t315i-dasatinib-flagida-lp');
-    const dir = mkdtempSync(join(tmpdir(), 'cli-orders-'));
+    const dir = tempDir('cli-orders-');
     const patient = join(dir, 'patient.json');
     const orders = join(dir, 'draft-orders.json');
     writeFileSync(patient, JSON.stringify(scenario.patient));

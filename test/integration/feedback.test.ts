@@ -3,9 +3,9 @@
  * tolerated, the spec's required fields enforced, nothing identifying stored
  * (a comment is kept as its length); cards issued counted per day and code.
  */
+import { tempDir } from '../support/temp';
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { SqliteCardStore } from '../../src/feedback/sqlite-store';
@@ -16,7 +16,7 @@ import { expectOperationOutcome, expectValidCdsResponse, fixtureRequest, knowled
 const URL = '/cds-services/relapsed-all-patient-view';
 
 function setup() {
-  const file = join(mkdtempSync(join(tmpdir(), 'cds-fb-')), 'feedback.sqlite');
+  const file = join(tempDir('cds-fb-'), 'feedback.sqlite');
   const t = makeTestApp({ env: { CDS_FEEDBACK_DB: file } });
   const rows = (): Record<string, unknown>[] => {
     const db = new Database(file, { readonly: true });
@@ -124,7 +124,7 @@ describe('feedback', () => {
   });
 
   it('the SQLite file is closed when the server stops (no WAL left behind)', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'cds-fb-')), 'feedback.sqlite');
+    const file = join(tempDir('cds-fb-'), 'feedback.sqlite');
     const { config, logs: _logs } = makeTestApp({ env: { CDS_FEEDBACK_DB: file } });
     const running = await startServer(
       { config: { ...config, port: 0, host: '127.0.0.1' }, logger: createLogger('silent'), knowledge: knowledgeFor(), settings: config.clinical },

@@ -4,8 +4,7 @@
  * entries, non-FHIR prefetch, unicode and control characters, and a
  * slowloris body. Afterwards the process still answers correctly.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../support/temp';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
@@ -26,7 +25,7 @@ beforeAll(async () => {
     CDS_MAX_PREFETCH_RESOURCES: '12000',
     CDS_BODY_LIMIT: '5mb',
     CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY,
-    CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-hostile-')), 'feedback.sqlite'),
+    CDS_FEEDBACK_DB: join(tempDir('cds-hostile-'), 'feedback.sqlite'),
   });
   const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
   running = await startServer({ config, logger, knowledge: knowledgeFor(), settings: config.clinical, clock: () => EVALUATION_DATE }, 0, '127.0.0.1');

@@ -5,8 +5,8 @@
  * callers' authentication; off with CDS_METRICS=off; never a patient id.
  * (CI also runs `promtool check metrics` on a live service's output: .ci/run.)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../support/temp';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { expectOperationOutcome, fixtureRequest, makeTestApp } from '../support/cds';
@@ -41,7 +41,7 @@ describe('GET /metrics', () => {
   });
 
   it("is outside the CDS callers' authentication, and off with CDS_METRICS=off", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'metrics-auth-'));
+    const dir = tempDir('metrics-auth-');
     const issuers = join(dir, 'trusted-issuers.json');
     writeFileSync(issuers, JSON.stringify([{ iss: 'https://ehr.example.org', jwks: jwksOf(await makeKey('ES384')) }]));
     const { app } = makeTestApp({ env: { CDS_AUTH: 'required', CDS_TRUSTED_ISSUERS_FILE: issuers, CDS_PUBLIC_URL: 'https://cds.example.org' } });

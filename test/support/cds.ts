@@ -3,9 +3,9 @@
  * logger writing to a captured stream), load fixtures, and check every
  * response against the CDS Hooks response schema.
  */
+import { tempDir } from './temp';
 import { openApps } from './open-apps';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
@@ -80,7 +80,7 @@ export function makeTestApp(options: { valueSetDir?: string; env?: NodeJS.Proces
   });
   const config = loadConfig({
     LOG_LEVEL: 'debug',
-    CDS_FEEDBACK_DB: join(mkdtempSync(join(tmpdir(), 'cds-feedback-')), 'feedback.sqlite'),
+    CDS_FEEDBACK_DB: join(tempDir('cds-feedback-'), 'feedback.sqlite'),
     CDS_CARD_ID_KEY: process.env.CDS_CARD_ID_KEY,
     ...(options.env ?? {}),
   });

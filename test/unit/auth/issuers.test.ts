@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../../support/temp';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { isLoopbackHostname, loadTrustedIssuers, parseTrustedIssuers, TrustedIssuersError } from '../../../src/auth/issuers';
@@ -7,7 +7,7 @@ import { EPIC_ISS, EPIC_JWKS_URI, SANDBOX_ISS, SANDBOX_JKU, jwksOf, makeKey } fr
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'trusted-issuers-'));
+  dir = tempDir('trusted-issuers-');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

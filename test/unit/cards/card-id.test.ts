@@ -3,8 +3,8 @@
  * under one key, different under another, and not the old name-based UUID
  * that a brute force over candidate patient ids could trace back.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../support/temp';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CardIds, developmentCardIdKey, parseCardIdKey } from '../../../src/cards/card-id';
@@ -86,7 +86,7 @@ describe('CDS_CARD_ID_KEY', () => {
 
 describe('the development key file', () => {
   it('is made on first start (mode 0600) and read afterwards', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'card-key-')), 'data', 'card-id.key');
+    const file = join(tempDir('card-key-'), 'data', 'card-id.key');
     const first = developmentCardIdKey(file);
     expect(first).toHaveLength(32);
     expect(statSync(file).mode & 0o777).toBe(0o600);

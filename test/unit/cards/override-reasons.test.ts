@@ -2,8 +2,8 @@
  * Override reasons (issue #11): one coded vocabulary, each card and order
  * check offering a small list from it, checked at start-up.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../support/temp';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKnowledge } from '../../../src/knowledge';
 import { RECOMMENDATION_CODES } from '../../../src/clinical/recommend';
@@ -11,7 +11,7 @@ import { ORDER_CHECK_CODES } from '../../../src/clinical/order-checks';
 import { ROOT } from '../builders';
 
 function hooksCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hooks-'));
+  const dir = tempDir('hooks-');
   cpSync(join(ROOT, 'hooks'), dir, { recursive: true });
   return dir;
 }

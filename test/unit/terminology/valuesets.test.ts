@@ -2,8 +2,8 @@
  * terminology.md: value sets loaded once, keyed by system|code; a site's folder
  * adds its own codes; a broken file stops start-up with a message naming it.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../support/temp';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPatientFacts } from '../../../src/patient/facts';
 import { loadTerminology, TerminologyError, VALUE_SET_IDS, type Terminology } from '../../../src/terminology/valuesets';
@@ -13,7 +13,7 @@ const BUILT_IN = join(ROOT, 'hooks/valuesets');
 let tmp: string;
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'valuesets-test-'));
+  tmp = tempDir('valuesets-test-');
 });
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
