@@ -71,7 +71,7 @@ export function cdsRouter(deps: CdsRouteDeps): Router {
       const caller = res.locals.caller as { issuer: Caller } | undefined;
       const result = await answer({ serviceId: service.id, body: typeof req.body === 'string' ? req.body : '', caller: caller?.issuer, receivedAt });
       const { reason, ...fields } = result.log;
-      if (result.status === 200) deps.logger.info({ service: service.id, ...fields }, 'evaluated');
+      if (result.status === 200) deps.logger.info({ serviceId: service.id, ...fields }, 'evaluated');
       else
         (result.status >= 500 ? deps.logger.error.bind(deps.logger) : deps.logger.warn.bind(deps.logger))(
           { status: result.status, method: req.method, path: req.path.slice(0, 200), reason },
