@@ -16,7 +16,7 @@ import { requireTrustedCaller } from './auth/middleware';
 import { JwtVerifier } from './auth/verifier';
 import { openCardStore } from './feedback/open-store';
 import { IssuanceRecorder } from './feedback/issuance';
-import type { CardStore } from './feedback/store';
+import { isPostgresUrl, type CardStore } from './feedback/store';
 import { createMetrics } from './metrics';
 
 /** Both callbacks, in order (either may be absent). */
@@ -38,13 +38,13 @@ export interface AppDeps extends Omit<CdsRouteDeps, 'limits' | 'cardIds'> {
   answerPool?: { size: number; inFlight(): number };
   /** The deployment's card ids; from config (CDS_CARD_ID_KEY, or the development key file) when absent. */
   cardIds?: CardIds;
-  /** The card store (feedback, issuance counts, shared jti cache); opened from config.feedbackDb on first use when absent. */
-  store?: () => Promise<CardStore>;
 }
 
 export function createApp(input: AppDeps): express.Express {
-  const lazy = input.store ? undefined : lazyCardStore(input.config.feedbackDb, input.logger);
-  const store = input.store ?? (lazy as LazyStore).get;
+  const lazy = lazyCardStore(input.config.feedbackDb, input.logger);
+  const store = lazy.get;
+  // Replicas sharing PostgreSQL share the jti replay cache through it, and are ready only while it can be opened.
+  const sharedStore = isPostgresUrl(input.config.feedbackDb);
   const issuance = new IssuanceRecorder(store, { logger: input.logger });
   const deps: AppDeps = {
     ...input,
@@ -71,7 +71,7 @@ export function createApp(input: AppDeps): express.Express {
     await withTimeout(issuance.close(), STORE_CLOSE_TIMEOUT_MS).catch((err: unknown) =>
       input.logger.error({ reason: (err as Error)?.message }, 'cards issued: the last counts were not written at shutdown'),
     );
-    await withTimeout(lazy?.close() ?? Promise.resolve(), STORE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+    await withTimeout(lazy.close(), STORE_CLOSE_TIMEOUT_MS).catch(() => undefined);
   };
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -81,9 +81,7 @@ export function createApp(input: AppDeps): express.Express {
   // Trust before parsing: an unauthenticated caller's body is never read.
   const auth = deps.config.auth;
   if (auth.mode === 'required') {
-    // Replicas sharing PostgreSQL share the jti replay cache through it.
-    const shared = /^postgres(ql)?:\/\//i.test(deps.config.feedbackDb) || input.store !== undefined;
-    const sharedReplay = shared
+    const sharedReplay = sharedStore
       ? async (iss: string, jti: string, forgetAfterMs: number): Promise<boolean> => {
           const s = await store();
           return s.claimJti ? s.claimJti(iss, jti, forgetAfterMs) : false;
@@ -105,7 +103,6 @@ export function createApp(input: AppDeps): express.Express {
   });
   // Ready: not shutting down, and (replicas sharing PostgreSQL) the shared store reachable: without it a replica
   // refuses every authenticated call (the jti check fails closed), so the load balancer should not send it any.
-  const sharedStore = /^postgres(ql)?:\/\//i.test(deps.config.feedbackDb);
   app.get('/health/ready', (_req, res, next) => {
     if (!(deps.isReady?.() ?? true)) {
       res.status(503).json({ status: 'shutting-down' });

@@ -11,6 +11,7 @@ import { normalisePublicUrl } from './auth/verifier';
 import { DEFAULT_CLINICAL_SETTINGS, type ClinicalSettings } from './clinical/settings';
 import { zodIssues } from './protocol/zod-issues';
 import { developmentCardIdKey, parseCardIdKey } from './cards/card-id';
+import { isPostgresUrl } from './feedback/store';
 
 /** The project root (the folder with package.json), from src/ or dist/src/. */
 export function projectRoot(): string {
@@ -222,7 +223,7 @@ export function cardIdKeyOf(config: Pick<Config, 'cardIdKey'>): Buffer {
  */
 export function cardStoreLocation(env: { CDS_FEEDBACK_DB?: string } = process.env): string {
   const location = env.CDS_FEEDBACK_DB || join(projectRoot(), 'data', 'feedback.sqlite');
-  return /^postgres(ql)?:\/\//i.test(location) ? location : resolve(location);
+  return isPostgresUrl(location) ? location : resolve(location);
 }
 
 /** The knowledge folder (CDS_HOOKS_DIR, default hooks/). */

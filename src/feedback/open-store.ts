@@ -5,11 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { SqliteCardStore } from './sqlite-store';
-import type { CardStore } from './store';
-
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location);
-}
+import { isPostgresUrl, type CardStore } from './store';
 
 export async function openCardStore(location: string, options: { logger?: Logger } = {}): Promise<CardStore> {
   if (isPostgresUrl(location)) {

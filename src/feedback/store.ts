@@ -84,3 +84,8 @@ export interface CardStore {
   claimJti?(issuer: string, jti: string, forgetAfterMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** A `postgres://` or `postgresql://` URL names the shared PostgreSQL store; anything else is a SQLite file path. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
