@@ -118,6 +118,31 @@ describe('feedback', () => {
     expect(rows).toThrow(/no such table|unable to open|SQLITE_CANTOPEN/);
   });
 
+  it('feedback the store could not write is not acknowledged: 503 with an OperationOutcome, so the client sends it again', async () => {
+    const { app, logs } = makeTestApp({
+      deps: {
+        recordFeedback: async () => {
+          throw new Error('connection terminated unexpectedly');
+        },
+      },
+    });
+    const res = await request(app)
+      .post(`${URL}/feedback`)
+      .send({ feedback: [{ card: 'c1', outcome: 'overridden', outcomeTimestamp: '2026-11-28T14:00:00Z' }] })
+      .expect(503);
+    expectOperationOutcome(res.body);
+    expect(res.body.issue[0]).toMatchObject({ code: 'transient', diagnostics: 'feedback could not be stored now; send it again' });
+    expect(logs.join('')).toContain('feedback could not be stored');
+  });
+
+  it('a replica whose shared PostgreSQL cannot be reached is not ready (503), and its log holds no password', async () => {
+    // Port 1 on loopback: nothing listens, every connection is refused (the store retries, then gives up).
+    const { app, logs } = makeTestApp({ env: { CDS_FEEDBACK_DB: 'postgres://cds:s3cret-pw@127.0.0.1:1/cds' } });
+    const res = await request(app).get('/health/ready').expect(503);
+    expect(res.body).toEqual({ status: 'store-unavailable' });
+    expect(logs.join('')).not.toContain('s3cret-pw');
+  });
+
   it('an empty feedback list is a 400', async () => {
     const { app } = setup();
     expectOperationOutcome((await request(app).post(`${URL}/feedback`).send({ feedback: [] }).expect(400)).body);

@@ -52,8 +52,8 @@ function issuers(): TrustedIssuer[] {
   ];
 }
 
-function makeApp(log: CapturedLog) {
-  const verifier = makeVerifier(issuers(), { logger: log.logger });
+function makeApp(log: CapturedLog, sharedReplay?: (iss: string, jti: string, forgetAfterMs: number) => Promise<boolean>) {
+  const verifier = makeVerifier(issuers(), { logger: log.logger, ...(sharedReplay ? { sharedReplay } : {}) });
   const app = express();
   app.use(express.json());
   app.get('/health/live', (_req, res) => {
@@ -155,5 +155,51 @@ describe('requireTrustedCaller', () => {
     await request(app).get('/health/live').expect(200);
     const res = await request(app).options(SERVICE_PATH);
     expect(res.status).not.toBe(401);
+  });
+});
+
+describe('the shared jti replay cache (replicas sharing PostgreSQL)', () => {
+  test('a jti another replica has seen is refused with the bare 401; the cache is asked with the jti and when to forget it', async () => {
+    const log = captureLog();
+    const asked: [string, string, number][] = [];
+    const app = makeApp(log, async (iss, jti, forgetAfterMs) => {
+      asked.push([iss, jti, forgetAfterMs]);
+      return true;
+    });
+    const exp = nowSeconds() + 300;
+    const token = await signToken(key, ISS, { claims: { jti: 'seen-elsewhere', exp } });
+    const res = await request(app).post(SERVICE_PATH).set('Authorization', bearer(token)).send({});
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(EXPECTED_BODY);
+    // Remembered until exp + the clock skew (60 s by default).
+    expect(asked).toEqual([[ISS, 'seen-elsewhere', (exp + 60) * 1000]]);
+    expect(log.text()).toContain('jti replayed (seen by another replica)');
+    expect(log.text()).not.toContain(token);
+  });
+
+  test('a new jti passes once the shared cache says so', async () => {
+    const app = makeApp(captureLog(), async () => false);
+    const res = await request(app)
+      .post(SERVICE_PATH)
+      .set('Authorization', bearer(await signToken(key, ISS)))
+      .send({});
+    expect(res.status).toBe(200);
+  });
+
+  test('when the shared cache cannot answer, the call is refused with a 503 OperationOutcome (fail closed), never let through', async () => {
+    const log = captureLog();
+    const app = makeApp(log, async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    });
+    const token = await signToken(key, ISS);
+    const res = await request(app).post(SERVICE_PATH).set('Authorization', bearer(token)).send({});
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'transient', diagnostics: 'the service cannot check this call now; retry' }],
+    });
+    expect(log.text()).toContain('shared jti replay cache unavailable');
+    expect(log.text()).not.toContain(token);
   });
 });
